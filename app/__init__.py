@@ -1,0 +1,72 @@
+"""Latchkey: passwordless sign-in by email link. `create_app()` builds the Flask app."""
+
+import logging
+
+from flask import Flask
+
+from app import config as settings
+from app.config import INSTANCE, ROOT
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.defaults())
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(settings.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    settings.finish(app.config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
+    from app.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from app.views import context
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    context.register(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import cli
+    from app.views import dev, errors, frontend_api, pages, verify, waiting
+
+    for module in (pages, waiting, verify, frontend_api):
+        app.register_blueprint(module.bp)
+    if app.config["MAIL_DELIVERY"] == "dev_mailbox":
+        app.register_blueprint(dev.bp)
+    errors.register(app)
+    cli.register(app)
+
+
+class RedactTokens(logging.Filter):
+    """Request lines name /verify?token=…: keep the token out of every log (SPEC §6)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from app.views.context import redact
+
+        record.msg = redact(str(record.msg))
+        if record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def register_logging(app: Flask) -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())

@@ -1,0 +1,239 @@
+"""Email-link attempts, whatever the flow: start, resend, cancel, and the status a tab sees."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app import mail
+from app.auth.audit import Origin, record
+from app.auth.errors import AttemptClosed, NotFound, RateLimited
+from app.auth.rate_limits import check_address_quota
+from app.auth.settings import setting
+from app.auth.tokens import hash_token, make_token
+from app.auth.user_agents import describe
+from app.extensions import db
+from app.ids import new_id
+from app.models import Attempt, EmailLink, OutboxMessage
+from app.models.attempts import (
+    ABANDONED,
+    COMPLETE,
+    ID_PREFIXES,
+    LINK_CANCELLED,
+    LINK_PENDING,
+    LINK_REPLACED,
+    PENDING,
+)
+from app.models.mail import SENT
+
+ABANDON_AFTER = timedelta(hours=24)
+
+# What the email says, by flow and by what the server found (SPEC §2, enumeration protection).
+EMAIL_CASES = {
+    "sign_in": ("Sign in to Latchkey", "Use this link to sign in to your account.", "Sign in"),
+    "sign_in_unknown": (
+        "Create your Latchkey account",
+        "Someone asked to sign in with this address, but it has no account yet. "
+        "This link creates one and signs you in.",
+        "Create account",
+    ),
+    "sign_up": ("Finish signing up", "Use this link to create your Latchkey account.", "Sign up"),
+    "sign_up_existing": (
+        "Sign in to Latchkey",
+        "Someone asked to sign up with this address, but it already has an account. "
+        "This link signs you in to it.",
+        "Sign in",
+    ),
+    "email_address": (
+        "Verify your email address",
+        "Use this link to verify this address for your Latchkey account.",
+        "Verify email address",
+    ),
+}
+
+
+def start_attempt(
+    kind: str,
+    email: str,
+    normalized: str,
+    origin: Origin,
+    now: datetime,
+    *,
+    email_case: str,
+    user_id: str | None = None,
+    email_address_id: str | None = None,
+    redirect_url: str | None = None,
+) -> Attempt:
+    """Record an attempt bound to the requesting client, and email it a one-time link."""
+    check_address_quota(normalized, now)
+    attempt = Attempt(
+        id=new_id(ID_PREFIXES[kind]),
+        kind=kind,
+        client_id=origin.client_id,
+        email=email,
+        normalized=normalized,
+        user_id=user_id,
+        email_address_id=email_address_id,
+        redirect_url=redirect_url,
+        requester_ip=origin.ip,
+        requester_user_agent=origin.user_agent[:512],
+        expire_at=now,
+        last_sent_at=now,
+        abandon_at=now + ABANDON_AFTER,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(attempt)
+    message = _send_link(attempt, origin, now, email_case)
+    record(f"{kind}.started", origin, user_id=user_id, subject_id=attempt.id)
+    db.session.commit()
+    mail.deliver(message.id, now)
+    return attempt
+
+
+def _send_link(attempt: Attempt, origin: Origin, now: datetime, email_case: str) -> OutboxMessage:
+    """A fresh link for the attempt, replacing any live one, written to the outbox."""
+    token = make_token()
+    ttl = setting("EMAIL_LINK_TTL")
+    attempt.expire_at = now + timedelta(seconds=ttl)
+    attempt.last_sent_at = now
+    link = EmailLink(
+        attempt_id=attempt.id, token_hash=hash_token(token), expire_at=attempt.expire_at
+    )
+    db.session.add(link)
+    db.session.flush()
+    subject, intro, action = EMAIL_CASES[email_case]
+    message = mail.queue_email(
+        "email_link",
+        attempt.email,
+        attempt.normalized,
+        now,
+        attempt_id=attempt.id,
+        subject=subject,
+        intro=intro,
+        action=action,
+        url=f"{setting('PUBLIC_URL')}/verify?token={token}",
+        minutes=max(1, ttl // 60),
+        expire_at=attempt.expire_at,
+        requester=describe(origin.user_agent),
+        requested_at=now,
+        ip=origin.ip,
+    )
+    record("link.issued", origin, user_id=attempt.user_id, subject_id=attempt.id, link=link.id)
+    return message
+
+
+def find_attempt(kind: str, attempt_id: str, client_id: str | None) -> Attempt:
+    """The attempt if this client started it; any other client gets NotFound (SPEC §4)."""
+    attempt = db.session.get(Attempt, attempt_id) if client_id else None
+    if attempt is None or attempt.kind != kind or attempt.client_id != client_id:
+        raise NotFound("No such request.")
+    return attempt
+
+
+def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> Attempt:
+    """Email a new link for a pending attempt; the previous link stops working."""
+    attempt = find_attempt(kind, attempt_id, origin.client_id)
+    if public_status(attempt, now) != PENDING:
+        raise AttemptClosed()
+    wait = (
+        attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN")) - now
+    ).total_seconds()
+    if wait > 0 and setting("RATELIMIT_ENABLED"):
+        raise RateLimited(wait, f"You can request another email in {int(wait) + 1} seconds.")
+    check_address_quota(attempt.normalized, now)
+    # Only a still-pending attempt may get a link: a consume that won a moment ago keeps it closed.
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
+        .values(last_sent_at=now)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise AttemptClosed()
+    _close_links(attempt.id, LINK_REPLACED)
+    message = _send_link(attempt, origin, now, email_case_for_resend(attempt))
+    db.session.commit()
+    mail.deliver(message.id, now)
+    return attempt
+
+
+def email_case_for_resend(attempt: Attempt) -> str:
+    if attempt.kind == "sign_in":
+        return "sign_in" if attempt.user_id else "sign_in_unknown"
+    if attempt.kind == "sign_up":
+        return "sign_up_existing" if attempt.user_id else "sign_up"
+    return "email_address"
+
+
+def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) -> Attempt:
+    """Stop a pending attempt: its link fails from now on."""
+    attempt = find_attempt(kind, attempt_id, origin.client_id)
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
+        .values(status=ABANDONED, cancelled_at=now, updated_at=now)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AttemptClosed()
+    _close_links(attempt.id, LINK_CANCELLED)
+    record(f"{kind}.cancelled", origin, user_id=attempt.user_id, subject_id=attempt.id)
+    db.session.commit()
+    db.session.refresh(attempt)
+    return attempt
+
+
+def _close_links(attempt_id: str, status: str) -> None:
+    db.session.execute(
+        update(EmailLink)
+        .where(EmailLink.attempt_id == attempt_id, EmailLink.status == LINK_PENDING)
+        .values(status=status)
+    )
+
+
+def public_status(attempt: Attempt, now: datetime) -> str:
+    """pending, complete or abandoned (an attempt left for 24 h is abandoned without a write)."""
+    if attempt.status == PENDING and attempt.abandon_at <= now:
+        return ABANDONED
+    return attempt.status
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """Everything a waiting tab shows, computed once for the page and the JSON endpoint."""
+
+    attempt: Attempt
+    status: str
+    verification: str
+    email_delivery: str
+    resend_at: datetime
+
+
+def view_attempt(attempt: Attempt, now: datetime) -> AttemptView:
+    status = public_status(attempt, now)
+    if status == COMPLETE:
+        verification = "verified"
+    elif attempt.cancelled_at is not None:
+        verification = "failed"
+    elif status == ABANDONED or attempt.expire_at <= now:
+        verification = "expired"
+    else:
+        verification = "unverified"
+    last_message = db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.attempt_id == attempt.id)
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(1)
+    )
+    if last_message is None or last_message.status == SENT:
+        delivery = "sent"
+    elif last_message.last_error:
+        delivery = "failed"
+        # Somebody is waiting for this very email: retry it now rather than at the next cron.
+        if last_message.next_try_at <= now and mail.deliver(last_message.id, now):
+            delivery = "sent"
+    else:
+        delivery = "pending"
+    resend_at = attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN"))
+    return AttemptView(attempt, status, verification, delivery, resend_at)

@@ -1,0 +1,97 @@
+"""Sessions: made at sign-in, checked on every request, ended by sign-out or revocation."""
+
+from datetime import datetime, timedelta
+
+from flask_login import UserMixin
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from app.auth.audit import Origin, record
+from app.auth.settings import setting
+from app.extensions import db
+from app.models import Session, User
+from app.models.sessions import ACTIVE, ENDED, EXPIRED
+
+# last_active_at is written at most this often: the per-request check stays a read.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class SignedIn(UserMixin):
+    """Flask-Login's principal: a user *and* the session they are signed in with.
+
+    Flask-Login keeps `get_id()` in the signed cookie, so the cookie names the session, not
+    the user: revoking the session signs that browser out on its next request.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.user = session.user
+
+    def get_id(self) -> str:
+        return self.session.id
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+
+def create_session(user: User, origin: Origin, now: datetime) -> Session:
+    """A new active session on the origin's client; any other session there ends.
+
+    Flushed, not committed: it belongs to the caller's unit of work.
+    """
+    end_client_sessions(origin.client_id, now)
+    session = Session(
+        user_id=user.id,
+        client_id=origin.client_id,
+        ip=origin.ip,
+        user_agent=origin.user_agent[:512],
+        last_active_at=now,
+        expire_at=now + timedelta(seconds=setting("SESSION_LIFETIME")),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(session)
+    user.last_sign_in_at = now
+    db.session.flush()
+    record("session.created", origin, user_id=user.id, subject_id=session.id)
+    return session
+
+
+def end_client_sessions(client_id: str | None, now: datetime) -> None:
+    db.session.execute(
+        update(Session)
+        .where(Session.client_id == client_id, Session.status == ACTIVE)
+        .values(status=ENDED, ended_at=now, updated_at=now)
+    )
+
+
+def load_session(session_id: str, now: datetime) -> Session | None:
+    """The active session with this id, or None: one indexed lookup per request."""
+    session = db.session.scalar(
+        select(Session).options(joinedload(Session.user)).where(Session.id == session_id)
+    )
+    if session is None or session.status != ACTIVE or session.user.banned:
+        return None
+    timeout = setting("SESSION_INACTIVITY_TIMEOUT")
+    idle_too_long = timeout and session.last_active_at + timedelta(seconds=timeout) <= now
+    if session.expire_at <= now or idle_too_long:
+        session.status = EXPIRED
+        session.ended_at = now
+        db.session.commit()
+        return None
+    if now - session.last_active_at >= TOUCH_EVERY:
+        session.last_active_at = now
+        db.session.commit()
+    return session
+
+
+def end_session(session_id: str, origin: Origin, now: datetime) -> None:
+    """Sign-out: the session ends and its cookie stops working everywhere."""
+    session = db.session.get(Session, session_id)
+    if session is None or session.status != ACTIVE:
+        return
+    session.status = ENDED
+    session.ended_at = now
+    record("session.ended", origin, user_id=session.user_id, subject_id=session.id)
+    db.session.commit()

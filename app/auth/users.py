@@ -1,0 +1,39 @@
+"""Users as the flows see them: find the owner of an address, or make a new user."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.auth.audit import Origin, record
+from app.extensions import db
+from app.models import EmailAddress, User
+
+
+def owner_of(normalized: str) -> User | None:
+    """The user whose verified address this is, if any."""
+    return db.session.scalar(
+        select(User)
+        .join(EmailAddress, EmailAddress.user_id == User.id)
+        .where(EmailAddress.normalized == normalized, EmailAddress.verified_at.is_not(None))
+    )
+
+
+def create_user(
+    email: str, normalized: str, now: datetime, origin: Origin | None = None, strategy="email_link"
+) -> User:
+    """A new user whose first, verified address is primary. Flushed, not committed."""
+    user = User(created_at=now, updated_at=now)
+    address = EmailAddress(
+        email=email,
+        normalized=normalized,
+        verified_at=now,
+        verification_strategy=strategy,
+        created_at=now,
+        updated_at=now,
+    )
+    user.email_addresses.append(address)
+    db.session.add(user)
+    db.session.flush()
+    user.primary_email_address = address
+    record("user.created", origin, user_id=user.id, subject_id=user.id)
+    return user

@@ -1,0 +1,135 @@
+"""Configuration: defaults, and the environment variables of SPEC §8 read in one place."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a boolean: {value!r} (use true/false/1/0/yes/no)")
+
+
+def parse_seconds(value: str | int) -> int:
+    seconds = int(value)
+    if seconds < 0:
+        raise ValueError(f"a duration must be whole seconds >= 0, not {value!r}")
+    return seconds
+
+
+def parse_origins(value: str | list) -> list[str]:
+    if isinstance(value, list):
+        return value
+    return [origin.strip().rstrip("/") for origin in value.replace(",", " ").split() if origin]
+
+
+def database_url(url: str | None) -> str:
+    """The SQLAlchemy URL: SQLite in instance/ by default; plain postgres URLs use psycopg 3."""
+    if not url:
+        return f"sqlite:///{INSTANCE / 'latchkey.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def dev_secret_key() -> str:
+    """A development secret key, made once and kept in instance/ so sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# name -> (default, parser). Every setting an operator can change from the environment.
+SETTINGS = {
+    "PUBLIC_URL": (None, lambda v: v.rstrip("/")),
+    "MAIL_SERVER": (None, str),
+    "MAIL_PORT": (25, int),
+    "MAIL_USE_TLS": (False, parse_bool),
+    "MAIL_USE_SSL": (False, parse_bool),
+    "MAIL_USERNAME": (None, str),
+    "MAIL_PASSWORD": (None, str),
+    "MAIL_DEFAULT_SENDER": ("Latchkey <no-reply@latchkey.localhost>", str),
+    "MAIL_DELIVERY": (None, str),
+    "EMAIL_LINK_TTL": (600, parse_seconds),
+    "SIGN_IN_TOKEN_TTL": (2_592_000, parse_seconds),
+    "SESSION_LIFETIME": (604_800, parse_seconds),
+    "SESSION_INACTIVITY_TIMEOUT": (0, parse_seconds),
+    "REQUIRE_SAME_CLIENT": (False, parse_bool),
+    "ENUMERATION_PROTECTION": (False, parse_bool),
+    "ALLOWED_REDIRECT_ORIGINS": ([], parse_origins),
+    "RATELIMIT_STORAGE_URI": ("memory://", str),
+    "RATELIMIT_ENABLED": (True, parse_bool),
+    # Not in SPEC §8, but operators may tune them: seconds between resends, emails per
+    # address per window, email-sending requests per IP (a Flask-Limiter limit string).
+    "RESEND_COOLDOWN": (30, parse_seconds),
+    "EMAILS_PER_ADDRESS": (5, int),
+    "EMAILS_PER_ADDRESS_WINDOW": (600, parse_seconds),
+    "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
+}
+
+
+def defaults() -> dict:
+    return {name: default for name, (default, _) in SETTINGS.items()}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """The settings the environment sets, parsed; DATABASE_URL and SECRET_KEY among them."""
+    config = {
+        name: parser(environ[name]) for name, (_, parser) in SETTINGS.items() if name in environ
+    }
+    if environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("DATABASE_URL"):
+        config["DATABASE_URL"] = environ["DATABASE_URL"]
+    return config
+
+
+def finish(config: dict) -> None:
+    """Fill in the settings that follow from others once the app's config is complete."""
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(config.get("DATABASE_URL"))
+    if not config.get("PUBLIC_URL"):
+        # Where `flask run` serves, so links in dev emails work out of the box.
+        host = os.environ.get("FLASK_RUN_HOST", "127.0.0.1")
+        config["PUBLIC_URL"] = f"http://{host}:{os.environ.get('FLASK_RUN_PORT', '5000')}"
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = dev_secret_key()
+    if not config.get("MAIL_DELIVERY"):
+        config["MAIL_DELIVERY"] = "smtp" if config.get("MAIL_SERVER") else "dev_mailbox"
+    if config["MAIL_DELIVERY"] not in ("smtp", "dev_mailbox"):
+        raise ValueError("MAIL_DELIVERY must be smtp or dev_mailbox")
+    secure = not config.get("DEBUG")
+    config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="latchkey_session",
+        PERMANENT_SESSION_LIFETIME=config["SESSION_LIFETIME"],
+        REMEMBER_COOKIE_SECURE=secure,
+        RATELIMIT_HEADERS_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=config.get("MAX_CONTENT_LENGTH") or 64 * 1024,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(config["SQLALCHEMY_DATABASE_URI"]),
+    )
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Writers wait for each other instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,110 @@
+"""Email: render a template into the outbox (in the caller's transaction), then deliver it."""
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from flask_mail import Message
+from sqlalchemy import and_, or_, select, update
+
+from app import clock
+from app.extensions import db, mail
+from app.models import OutboxMessage
+from app.models.mail import QUEUED, SENDING, SENT
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is taken to be from a process that died while sending.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+DELIVERED_BODY = "(Delivered. The body held a one-time link and is not kept.)"
+
+
+def queue_email(
+    template: str, to: str, to_normalized: str, now: datetime, attempt_id=None, **context
+) -> OutboxMessage:
+    """Add a rendered email to the outbox; it is sent once the caller's transaction commits."""
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    message = OutboxMessage(
+        attempt_id=attempt_id,
+        to_address=to,
+        to_normalized=to_normalized,
+        subject=subject,
+        text_body=render_template(f"email/{template}.txt", **context),
+        html_body=render_template(f"email/{template}.html", **context),
+        next_try_at=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _retry_delay(tries: int) -> timedelta:
+    return timedelta(seconds=min(15 * 2 ** (tries - 1), 3600))
+
+
+def _claimable(now: datetime, force: bool = False):
+    """Queued and due (or queued at all, when forced), or claimed long ago by a process that
+    died while sending."""
+    due = OutboxMessage.status == QUEUED
+    if not force:
+        due = and_(due, OutboxMessage.next_try_at <= now)
+    return or_(
+        due,
+        and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+    )
+
+
+def _claim(message_id: str, now: datetime, force: bool) -> bool:
+    """Take a message for sending; of two processes trying at once, exactly one gets it."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _claimable(now, force))
+        .values(status=SENDING, claimed_at=now, tries=OutboxMessage.tries + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver(message_id: str, now: datetime | None = None, force: bool = False) -> bool:
+    """Send one queued message. On failure it stays queued with its error, for a later retry."""
+    now = now or clock.now()
+    if not _claim(message_id, now, force):
+        return False
+    message = db.session.get(OutboxMessage, message_id)
+    try:
+        if current_app.config["MAIL_DELIVERY"] == "smtp":
+            mail.send(
+                Message(
+                    subject=message.subject,
+                    recipients=[message.to_address],
+                    body=message.text_body,
+                    html=message.html_body,
+                )
+            )
+            # The outbox is no place to keep live links once they have left.
+            message.text_body = message.html_body = DELIVERED_BODY
+    except Exception as error:  # any SMTP or network failure: keep it, say why, retry later
+        log.warning("delivery of %s failed: %s", message.id, type(error).__name__)
+        message.status = QUEUED
+        message.last_error = f"{type(error).__name__}: {error}"[:1000]
+        message.next_try_at = now + _retry_delay(message.tries)
+        db.session.commit()
+        return False
+    message.status = SENT
+    message.sent_at = now
+    message.last_error = None
+    db.session.commit()
+    return True
+
+
+def deliver_due(now: datetime | None = None, force: bool = False) -> tuple[int, int]:
+    """Send every message whose turn has come (every queued one when forced).
+
+    Returns (sent, still queued)."""
+    now = now or clock.now()
+    due = db.session.scalars(
+        select(OutboxMessage.id).where(_claimable(now, force)).order_by(OutboxMessage.created_at)
+    ).all()
+    sent = sum(deliver(message_id, now, force) for message_id in due)
+    return sent, len(due) - sent

@@ -1,0 +1,19 @@
+"""The database models, one module per aggregate."""
+
+from app.models.attempts import Attempt, EmailLink
+from app.models.audit import AuditEvent
+from app.models.clients import Client
+from app.models.mail import OutboxMessage
+from app.models.sessions import Session
+from app.models.users import EmailAddress, User
+
+__all__ = [
+    "Attempt",
+    "AuditEvent",
+    "Client",
+    "EmailAddress",
+    "EmailLink",
+    "OutboxMessage",
+    "Session",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Blueprints: thin views that parse the request, call one domain function and answer."""

@@ -1,0 +1,132 @@
+"""Per-request plumbing: the client cookie, the request's Origin, security headers, sign-in."""
+
+import re
+
+from flask import Flask, g, request
+from flask_login import login_user
+
+from app import clock
+from app.auth.audit import Origin
+from app.auth.clients import ensure_client_id, find_client_id, new_client_secret
+from app.auth.sessions import SignedIn, load_session
+from app.extensions import limiter, login_manager
+from app.models import Session
+
+CLIENT_COOKIE = "latchkey_client"
+CLIENT_COOKIE_AGE = 400 * 24 * 3600  # the most browsers keep a cookie
+_TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']+")
+
+# SPEC §6: 30 email-sending requests per IP per minute, across all the routes that send.
+email_rate_limit = limiter.shared_limit(
+    lambda: limiter_config("EMAIL_REQUESTS_PER_IP"), scope="email-ip", methods=["POST"]
+)
+
+
+def limiter_config(name: str):
+    from flask import current_app
+
+    return current_app.config[name]
+
+
+def redact(text: str) -> str:
+    return _TOKEN_IN_TEXT.sub(r"\1[redacted]", text)
+
+
+def client_secret() -> str:
+    return g.client_secret
+
+
+def current_origin(create_client: bool = False) -> Origin:
+    """The request's client, IP and user agent; the client row is made only when asked."""
+    user_agent = request.headers.get("User-Agent", "")[:512]
+    if create_client:
+        client_id = ensure_client_id(client_secret(), user_agent)
+    else:
+        client_id = find_client_id(client_secret())
+    return Origin(client_id=client_id, ip=request.remote_addr, user_agent=user_agent)
+
+
+def sign_in_browser(session: Session) -> None:
+    """Rotate the cookie session and bind it to the new server-side session."""
+    from flask import session as cookie
+
+    cookie.clear()
+    cookie.permanent = True
+    login_user(SignedIn(session))
+
+
+def _read_client_cookie() -> None:
+    secret = request.cookies.get(CLIENT_COOKIE, "")
+    g.new_client = not (20 <= len(secret) <= 100)
+    g.client_secret = new_client_secret() if g.new_client else secret
+
+
+def _set_headers(response):
+    if g.get("new_client"):
+        from flask import current_app
+
+        response.set_cookie(
+            CLIENT_COOKIE,
+            g.client_secret,
+            max_age=CLIENT_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", g.get("csp", ""))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if g.get("token_page"):
+        # The URL holds a token: never send it onward, never keep the page (SPEC §6).
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def content_security_policy(allowed_origins: list[str]) -> str:
+    # No inline script anywhere; form-action also covers redirects after a form post.
+    targets = " ".join(["'self'", *allowed_origins])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {targets}"
+    )
+
+
+def ago(moment, now) -> str:
+    """ "3 minutes ago": how long ago, in the largest whole unit."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def register(app: Flask) -> None:
+    csp = content_security_policy(app.config["ALLOWED_REDIRECT_ORIGINS"])
+    app.add_template_filter(clock.to_ms, "ms")
+    app.add_template_filter(ago)
+
+    @app.before_request
+    def before():
+        g.csp = csp
+        _read_client_cookie()
+
+    app.after_request(_set_headers)
+
+    login_manager.session_protection = None  # the server-side session is the authority
+    login_manager.login_view = "pages.sign_in"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        session = load_session(session_id, clock.now())
+        return SignedIn(session) if session else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        return redirect(url_for("pages.sign_in", redirect_url=request.full_path.rstrip("?")))

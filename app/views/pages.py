@@ -1,0 +1,91 @@
+"""Home, sign-in and sign-up forms, sign-out, the profile, and the health check."""
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import text
+from wtforms import StringField
+
+from app import clock
+from app.auth.errors import AuthError
+from app.auth.sessions import end_session
+from app.auth.sign_in import start_sign_in
+from app.auth.sign_up import start_sign_up
+from app.extensions import db
+from app.views.context import current_origin, email_rate_limit
+
+bp = Blueprint("pages", __name__)
+
+
+class EmailForm(FlaskForm):
+    # Checked by the domain (one rule for every entry point), not by WTForms validators.
+    email_address = StringField("Email address")
+
+
+# flow -> (domain function, template, waiting page endpoint)
+FLOWS = {
+    "sign_in": (start_sign_in, "auth/sign_in.html"),
+    "sign_up": (start_sign_up, "auth/sign_up.html"),
+}
+
+
+def _email_form_page(flow: str):
+    start, template = FLOWS[flow]
+    form = EmailForm()
+    redirect_url = request.args.get("redirect_url")
+    if request.method == "GET" and "email_address" in request.args:
+        form.email_address.data = request.args["email_address"][:320]
+    if form.validate_on_submit():
+        try:
+            attempt = start(
+                form.email_address.data,
+                current_origin(create_client=True),
+                clock.now(),
+                redirect_url,
+            )
+        except AuthError as error:
+            headers = {"Retry-After": str(error.retry_after)} if error.status == 429 else {}
+            return render_template(template, form=form, error=error), error.status, headers
+        return redirect(url_for("waiting.page", flow=flow.replace("_", "-"), attempt_id=attempt.id))
+    status = 400 if form.errors else 200  # a POST that failed the CSRF check never gets here
+    return render_template(template, form=form, error=None), status
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@email_rate_limit
+def sign_in():
+    return _email_form_page("sign_in")
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@email_rate_limit
+def sign_up():
+    return _email_form_page("sign_up")
+
+
+@bp.post("/sign-out")
+def sign_out():
+    if current_user.is_authenticated:
+        end_session(current_user.session.id, current_origin(), clock.now())
+        logout_user()
+    from flask import session as cookie
+
+    cookie.clear()
+    return redirect(url_for("pages.home"))
+
+
+@bp.get("/user")
+@login_required
+def profile():
+    return render_template("profile/index.html", user=current_user.user)
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")

@@ -1,0 +1,56 @@
+"""/verify: GET shows what the link is for and spends nothing; POST spends it."""
+
+from flask import Blueprint, g, redirect, render_template, request
+
+from app import clock
+from app.auth.email_links import consume_email_link, open_email_link
+from app.auth.errors import LinkError
+from app.auth.user_agents import describe
+from app.views.context import current_origin, sign_in_browser
+from app.views.waiting import after_sign_in_url
+
+bp = Blueprint("verify", __name__)
+
+
+@bp.before_request
+def token_page():
+    g.token_page = True
+
+
+def link_error_page(error: LinkError):
+    attempt = getattr(error, "attempt", None)
+    page = render_template("auth/link_error.html", error=error, attempt=attempt)
+    return page, error.status
+
+
+@bp.get("/verify")
+def show():
+    token = request.args.get("token")
+    try:
+        opened = open_email_link(token, current_origin(), clock.now())
+    except LinkError as error:
+        return link_error_page(error)
+    attempt = opened.attempt
+    template = "auth/verify_same_client.html" if opened.same_client else "auth/verify_approve.html"
+    return render_template(
+        template,
+        token=token,
+        attempt=attempt,
+        requester=describe(attempt.requester_user_agent),
+        now=clock.now(),
+    )
+
+
+@bp.post("/verify")
+def consume():
+    try:
+        completion = consume_email_link(
+            request.form.get("token"), current_origin(create_client=True), clock.now()
+        )
+    except LinkError as error:
+        return link_error_page(error)
+    attempt = completion.attempt
+    if completion.session is not None:
+        sign_in_browser(completion.session)
+        return redirect(after_sign_in_url(attempt))
+    return render_template("auth/verify_done.html", attempt=attempt)

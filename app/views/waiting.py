@@ -1,0 +1,73 @@
+"""The waiting pages: "Check your email", resend, cancel, and finishing on this browser."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app import clock
+from app.auth.attempts import cancel_attempt, find_attempt, resend_link, view_attempt
+from app.auth.email_links import activate_attempt
+from app.auth.errors import AuthError
+from app.views.context import current_origin, email_rate_limit, sign_in_browser
+
+bp = Blueprint("waiting", __name__)
+
+FLOW = '<any("sign-in", "sign-up"):flow>'
+
+
+def kind_of(flow: str) -> str:
+    return flow.replace("-", "_")
+
+
+def after_sign_in_url(attempt) -> str:
+    return attempt.redirect_url or url_for("pages.profile")
+
+
+def render_waiting(flow: str, attempt_id: str, error: AuthError | None = None):
+    now = clock.now()
+    attempt = find_attempt(kind_of(flow), attempt_id, current_origin().client_id)
+    view = view_attempt(attempt, now)
+    status = error.status if error else 200
+    headers = {"Retry-After": str(error.retry_after)} if error and error.status == 429 else {}
+    page = render_template("auth/waiting.html", flow=flow, view=view, now=now, error=error)
+    return page, status, headers
+
+
+@bp.get(f"/{FLOW}/<attempt_id>")
+def page(flow: str, attempt_id: str):
+    return render_waiting(flow, attempt_id)
+
+
+@bp.post(f"/{FLOW}/<attempt_id>/resend")
+@email_rate_limit
+def resend(flow: str, attempt_id: str):
+    try:
+        resend_link(kind_of(flow), attempt_id, current_origin(), clock.now())
+    except AuthError as error:
+        if error.status == 404:
+            raise
+        return render_waiting(flow, attempt_id, error)
+    flash("We sent a new link. Links in earlier emails no longer work.", "success")
+    return redirect(url_for("waiting.page", flow=flow, attempt_id=attempt_id))
+
+
+@bp.post(f"/{FLOW}/<attempt_id>/cancel")
+def cancel(flow: str, attempt_id: str):
+    attempt = cancel_attempt(kind_of(flow), attempt_id, current_origin(), clock.now())
+    flash("Cancelled. The link we sent no longer works.", "info")
+    return redirect(url_for(f"pages.{kind_of(flow)}", email_address=attempt.email))
+
+
+@bp.get(f"/{FLOW}/<attempt_id>/continue")
+def finish(flow: str, attempt_id: str):
+    """Where the waiting tab goes once the link was approved: its own session, then onward."""
+    origin = current_origin()
+    attempt = find_attempt(kind_of(flow), attempt_id, origin.client_id)
+    if attempt.activated_at and current_user.is_authenticated:
+        # Finished already, in this browser (same-client link, or a second click).
+        return redirect(after_sign_in_url(attempt))
+    try:
+        completion = activate_attempt(kind_of(flow), attempt_id, origin, clock.now())
+    except AuthError as error:
+        return render_waiting(flow, attempt_id, error)
+    sign_in_browser(completion.session)
+    return redirect(after_sign_in_url(completion.attempt))

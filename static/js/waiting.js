@@ -1,0 +1,103 @@
+// The waiting page: asks the status endpoint until the link is used, then finishes by itself.
+(() => {
+  const root = document.getElementById("waiting");
+  if (!root) return;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const skew = Number(root.dataset.serverNow) - Date.now();
+  const serverNow = () => Date.now() + skew;
+  const el = (id) => document.getElementById(id);
+  let expireAt = Number(root.dataset.expireAt);
+  let resendAt = Number(root.dataset.resendAt);
+  let state = root.dataset.state;
+  let delay = 1000;
+
+  function show(next) {
+    state = next;
+    root.dataset.state = next;
+    root.querySelectorAll("[data-show]").forEach((node) => {
+      node.hidden = !node.dataset.show.split(" ").includes(next);
+    });
+  }
+
+  function stateOf(data) {
+    if (data.status === "complete") {
+      return data.verification.verified_from_same_client ? "same-client" : "approved";
+    }
+    if (data.status === "abandoned") return "closed";
+    if (data.verification.status === "expired") return "expired";
+    return "waiting";
+  }
+
+  function apply(data) {
+    expireAt = data.verification.expire_at;
+    resendAt = data.resend_available_at;
+    el("delivery-failed").hidden = data.email_delivery !== "failed";
+    const next = stateOf(data);
+    if (next === "same-client" && data.next_url) el("continue-link").href = data.next_url;
+    show(next);
+    if (next === "approved" && data.next_url) window.location.assign(data.next_url);
+  }
+
+  function mmss(ms) {
+    const total = Math.max(0, Math.ceil(ms / 1000));
+    return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+  }
+
+  function tick() {
+    const left = expireAt - serverNow();
+    el("time-left").textContent = mmss(left);
+    if (state === "waiting" && left <= 0) show("expired");
+    const wait = resendAt - serverNow();
+    el("resend").disabled = wait > 0;
+    el("cooldown").textContent = wait > 0 ? `You can resend in ${Math.ceil(wait / 1000)} s` : "";
+  }
+
+  async function poll() {
+    if (state === "same-client" || state === "approved" || state === "closed") return;
+    try {
+      const response = await fetch(root.dataset.statusUrl, {
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (response.status === 404) return show("closed");
+      if (response.ok) {
+        apply(await response.json());
+        delay = 1000;
+      } else {
+        delay = Math.min(delay * 2, 15000);
+      }
+    } catch (_) {
+      delay = Math.min(delay * 2, 15000); // offline or server restarting: back off
+    }
+    setTimeout(poll, delay);
+  }
+
+  el("resend-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    el("resend").disabled = true;
+    const response = await fetch(root.dataset.resendUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+    });
+    const data = await response.json();
+    const error = el("error");
+    if (response.ok) {
+      error.hidden = true;
+      apply(data);
+      el("status").textContent = "We sent a new link. Links in earlier emails no longer work.";
+    } else {
+      error.textContent = data.errors[0].message;
+      error.hidden = false;
+    }
+    tick();
+  });
+
+  show(state);
+  tick();
+  setInterval(tick, 250);
+  if (state === "approved") {
+    window.location.assign(el("finish-link").href);
+  } else {
+    poll();
+  }
+})();
