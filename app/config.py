@@ -121,7 +121,9 @@ def finish(config: dict) -> None:
         SESSION_COOKIE_NAME="latchkey_session",
         PERMANENT_SESSION_LIFETIME=config["SESSION_LIFETIME"],
         REMEMBER_COOKIE_SECURE=secure,
-        RATELIMIT_HEADERS_ENABLED=True,
+        # Retry-After is set by our 429 handlers: Flask-Limiter would overwrite a domain
+        # limit's exact figure with its own window.
+        RATELIMIT_HEADERS_ENABLED=False,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=config.get("MAX_CONTENT_LENGTH") or 64 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(config["SQLALCHEMY_DATABASE_URI"]),

@@ -140,7 +140,7 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
         attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN")) - now
     ).total_seconds()
     if wait > 0 and setting("RATELIMIT_ENABLED"):
-        raise RateLimited(wait, f"You can request another email in {int(wait) + 1} seconds.")
+        raise RateLimited(wait, "You can request another email in {s}.")
     check_address_quota(attempt.normalized, now)
     # Only a still-pending attempt may get a link: a consume that won a moment ago keeps it closed.
     claimed = db.session.execute(

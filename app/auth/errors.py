@@ -1,5 +1,7 @@
 """Typed domain errors. Views map them to pages and the API to JSON in one place each."""
 
+import math
+
 
 class AuthError(Exception):
     """A failure the person can understand: `message` is shown to them as it is."""
@@ -53,9 +55,9 @@ class RateLimited(AuthError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, retry_after: int, message: str | None = None):
-        seconds = max(1, int(retry_after))
-        super().__init__(message or f"Too many emails. Try again in {seconds} seconds.")
+    def __init__(self, retry_after: float, message: str = "Too many emails. Try again in {s}."):
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(message.format(s=f"{seconds} second{'s' if seconds != 1 else ''}"))
         self.retry_after = seconds
 
 

@@ -25,7 +25,5 @@ def check_address_quota(normalized: str, now: datetime) -> None:
     if len(recent) >= limit:
         retry_after = (recent[-1] + window - now).total_seconds()
         raise RateLimited(
-            retry_after,
-            f"Too many emails were sent to this address. Try again in {max(1, int(retry_after))}"
-            " seconds.",
+            retry_after, "Too many emails were sent to this address. Try again in {s}."
         )

@@ -1,0 +1,227 @@
+"""Fixtures: an app per test on a clean database (SQLite, or TEST_DATABASE_URL), a client with
+CSRF tokens, the outbox as a mailbox, an `auth` helper that signs in through the real loop,
+a live server in a thread, and Debian's Chromium for Playwright."""
+
+import os
+import re
+import socket
+import threading
+from contextlib import contextmanager
+from html import unescape
+from urllib.parse import urlsplit
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete, select
+from werkzeug.serving import make_server
+
+from app import clock, create_app
+from app.extensions import db
+from app.models import OutboxMessage
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+CHROMIUM = "/usr/lib/chromium/chromium"
+LINK = re.compile(r"https?://[^\s\"'<>]+/verify\?token=[A-Za-z0-9_\-]+")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """Migrated once per run: the migrations are tested on every database the suite runs on."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app with extra config; every table is emptied after the test."""
+    apps = []
+
+    def build(**config):
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "PUBLIC_URL": "http://localhost",
+            "MAIL_DELIVERY": "dev_mailbox",
+        }
+        settings.update(config)
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield build
+    clock.reset()
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(delete(table))
+            db.session.commit()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path="/") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+class Mailbox:
+    """What the app really wrote to its outbox (and, with SMTP, handed to the server)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def messages(self, to: str | None = None) -> list[OutboxMessage]:
+        with self.app.app_context():
+            query = select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.id)
+            if to:
+                query = query.where(OutboxMessage.to_normalized == to.strip().lower())
+            messages = db.session.scalars(query).all()
+            db.session.expunge_all()
+            return messages
+
+    def last(self, to: str) -> OutboxMessage:
+        messages = self.messages(to)
+        assert messages, f"no email to {to}"
+        return messages[-1]
+
+    def link(self, to: str) -> str:
+        """The /verify URL of the newest email to this address (text and HTML parts agree)."""
+        message = self.last(to)
+        text_links = LINK.findall(message.text_body)
+        html_links = [unescape(u) for u in LINK.findall(message.html_body)]
+        assert text_links and text_links[0] == html_links[0]
+        return text_links[0]
+
+    def token(self, to: str) -> str:
+        return self.link(to).split("token=", 1)[1]
+
+
+@pytest.fixture
+def mailbox(app):
+    return Mailbox(app)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class Auth:
+    """Sign up and sign in through the real loop: submit, read the email, open, confirm."""
+
+    def __init__(self, client, mailbox):
+        self.client = client
+        self.mailbox = mailbox
+
+    def start(self, flow: str, email: str, **query):
+        token = csrf_token(self.client, f"/{flow}")
+        return self.client.post(
+            f"/{flow}", query_string=query, data={"csrf_token": token, "email_address": email}
+        )
+
+    def open_and_confirm(self, email: str, client=None):
+        client = client or self.client
+        url = path_of(self.mailbox.link(email))
+        page = client.get(url)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        return client.post(
+            "/verify", data={"csrf_token": token.group(1), "token": url.split("token=", 1)[1]}
+        )
+
+    def sign_up(self, email: str):
+        assert self.start("sign-up", email).status_code == 302
+        return self.open_and_confirm(email)
+
+    def sign_in(self, email: str):
+        assert self.start("sign-in", email).status_code == 302
+        return self.open_and_confirm(email)
+
+
+@pytest.fixture
+def auth(client, mailbox):
+    return Auth(client, mailbox)
+
+
+@pytest.fixture
+def user_email(app, auth):
+    """An existing account, and a client that is signed out again."""
+    email = "ada@example.com"
+    auth.sign_up(email)
+    auth.client.post("/sign-out", data={"csrf_token": csrf_token(auth.client)})
+    return email
+
+
+@contextmanager
+def serving(app):
+    server = make_server("127.0.0.1", app.config["LIVE_PORT"], app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{app.config['LIVE_PORT']}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def live_app(make_app):
+    port = free_port()
+    return make_app(
+        LIVE_PORT=port, PUBLIC_URL=f"http://127.0.0.1:{port}", SERVER_NAME=None, DEBUG=False
+    )
+
+
+@pytest.fixture
+def live_server(live_app):
+    with serving(live_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }

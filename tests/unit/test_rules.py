@@ -1,0 +1,89 @@
+"""The small rules every flow shares: addresses, redirects, tokens, ids, user agents."""
+
+import pytest
+
+from app.auth.emails import normalize_email
+from app.auth.errors import InvalidEmail, RedirectNotAllowed
+from app.auth.redirects import check_redirect_url
+from app.auth.tokens import hash_token, make_token
+from app.auth.user_agents import describe
+from app.ids import new_id
+from tests.unit.conftest import CHROME, IPHONE
+
+ALLOWED = ["https://shop.example.com"]
+
+
+def test_addresses_compare_case_insensitively_after_trimming_and_keep_the_typed_form():
+    assert normalize_email("  Ada.Lovelace@Example.COM ") == (
+        "Ada.Lovelace@Example.COM",
+        "ada.lovelace@example.com",
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        None,
+        "not-an-email",
+        "a@b",
+        "ada@example.com\r\nBcc: victim@example.com",
+        "ada@exa mple.com",
+        "a" * 310 + "@example.com",
+        "<ada@example.com>",
+    ],
+)
+def test_malformed_or_overlong_addresses_are_refused_with_a_message(raw):
+    with pytest.raises(InvalidEmail) as caught:
+        normalize_email(raw)
+    assert caught.value.message and caught.value.status == 422
+
+
+def test_an_international_address_is_accepted():
+    typed, key = normalize_email("Zoë@Bücher.example")
+    assert typed == "Zoë@Bücher.example" and key == "zoë@bücher.example"
+
+
+@pytest.mark.parametrize("url", ["/user", "/user?tab=sessions", "https://shop.example.com/cart"])
+def test_relative_paths_and_listed_origins_may_be_redirected_to(url):
+    assert check_redirect_url(url, ALLOWED) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://shop.example.com.evil.example/",
+        "https://shop.example.com@evil.example/",
+        "javascript:alert(1)",
+        "http://shop.example.com/",  # the scheme is part of the origin
+        "/user\r\nLocation: https://evil.example",
+        "user",
+        "data:text/html,hi",
+    ],
+)
+def test_other_redirects_are_refused(url):
+    with pytest.raises(RedirectNotAllowed):
+        check_redirect_url(url, ALLOWED)
+
+
+def test_tokens_have_256_bits_and_are_stored_as_sha256():
+    token = make_token()
+    assert len(token) >= 43 and token != make_token()
+    assert len(hash_token(token)) == 64 and hash_token(token) != token
+
+
+def test_ids_have_the_prefix_27_base62_characters_and_sort_by_time():
+    first = new_id("user")
+    assert first.startswith("user_") and len(first) == len("user_") + 27
+    assert first.split("_")[1].isalnum()
+
+
+def test_user_agents_are_described_for_people():
+    assert describe(CHROME) == "Chrome 156 on Linux"
+    assert describe(IPHONE).endswith("on iOS")
+    assert describe("") == "an unknown browser"
