@@ -22,12 +22,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/uv
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Development server: SQLite in instance/, mail to /dev/mailbox unless MAIL_SERVER is set.
-# Debug mode is on by default (cookies without Secure, so plain http://127.0.0.1 works);
-# FLASK_DEBUG=0 turns it off.
+# Serve on FLASK_RUN_HOST:FLASK_RUN_PORT (127.0.0.1:5000): SQLite in instance/ unless
+# DATABASE_URL is set, mail to /dev/mailbox unless MAIL_SERVER is set.
 run: install
 	$(FLASK) db upgrade
-	FLASK_DEBUG=$${FLASK_DEBUG:-1} $(FLASK) run
+	$(FLASK) run
 
 $(CHROMIUM):
 	apt-get update -qq
