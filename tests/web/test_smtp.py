@@ -1,4 +1,4 @@
-"""Delivery to a real SMTP server (aiosmtpd): the link works; a server that is down loses nothing."""
+"""Delivery to a real SMTP server (aiosmtpd): the link works; a server down loses nothing."""
 
 import email
 import re
