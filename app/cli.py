@@ -1,10 +1,11 @@
-"""Command-line tasks: `flask --app wsgi users create|mail deliver|cleanup`."""
+"""Command-line tasks: `flask --app wsgi users create | mail deliver | cleanup`."""
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from app import clock, mail
+from app.auth.cleanup import clean_up
 from app.auth.emails import normalize_email
 from app.auth.errors import AuthError
 from app.auth.users import create_user, owner_of
@@ -38,6 +39,15 @@ def deliver_command():
     click.echo(f"sent {sent}, still queued {queued}")
 
 
+@click.command("cleanup")
+@click.option("--batch", default=1000, show_default=True, help="Rows deleted per transaction.")
+def cleanup_command(batch: int):
+    """Delete expired attempts, links, sent email and ended sessions."""
+    counts = clean_up(clock.now(), batch)
+    click.echo(", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(cleanup_command)

@@ -1,0 +1,67 @@
+"""The outbox: claims, retries with back-off, and never sending one email twice."""
+
+from datetime import timedelta
+
+import pytest
+
+from app import clock, mail
+from app.extensions import db
+from app.models import OutboxMessage
+
+
+@pytest.fixture
+def smtp_down(make_app):
+    """An app whose SMTP server refuses connections (nothing listens on port 1)."""
+    app = make_app(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_DELIVERY="smtp", MAIL_SUPPRESS_SEND=False
+    )
+    with app.app_context():
+        yield app
+
+
+def queue(now):
+    message = mail.queue_email(
+        "email_link",
+        "grace@example.com",
+        "grace@example.com",
+        now,
+        subject="Hi",
+        intro="Hello",
+        action="Go",
+        url="http://localhost/verify?token=abc",
+        minutes=10,
+        expire_at=now,
+        requester="Chrome on Linux",
+        requested_at=now,
+        ip=None,
+    )
+    db.session.commit()
+    return message.id
+
+
+def test_a_failed_delivery_stays_queued_with_its_error_and_backs_off(smtp_down):
+    now = clock.now()
+    message_id = queue(now)
+    assert mail.deliver(message_id, now) is False
+    message = db.session.get(OutboxMessage, message_id)
+    assert message.status == "queued" and message.tries == 1 and message.last_error
+    assert message.next_try_at == now + timedelta(seconds=15)
+    assert mail.deliver(message_id, now + timedelta(seconds=5)) is False  # not due: not even tried
+    assert db.session.get(OutboxMessage, message_id).tries == 1
+    mail.deliver(message_id, now + timedelta(seconds=15))
+    assert db.session.get(OutboxMessage, message_id).next_try_at == now + timedelta(seconds=45)
+
+
+def test_a_message_is_claimed_by_one_sender_only(ctx, now):
+    message_id = queue(now)
+    assert mail._claim(message_id, now, force=False) is True
+    assert mail._claim(message_id, now, force=False) is False
+    # A sender that died mid-send is replaced after the claim times out.
+    assert mail._claim(message_id, now + timedelta(minutes=6), force=False) is True
+
+
+def test_a_sent_message_is_never_sent_again(ctx, now):
+    message_id = queue(now)
+    assert mail.deliver(message_id, now) is True
+    assert mail.deliver(message_id, now, force=True) is False
+    assert mail.deliver_due(now, force=True) == (0, 0)

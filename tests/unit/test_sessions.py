@@ -1,0 +1,52 @@
+"""Sessions: lifetime, inactivity, revocation, bans and the once-a-minute activity write."""
+
+import pytest
+
+from app.auth.email_links import consume_email_link
+from app.auth.sessions import end_session, load_session
+from app.auth.sign_up import start_sign_up
+from app.extensions import db
+from app.models import Session, User
+from tests.unit.conftest import later
+
+
+@pytest.fixture
+def session(ctx, laptop, now, mailbox):
+    start_sign_up("grace@example.com", laptop, now)
+    return consume_email_link(mailbox.token("grace@example.com"), laptop, now).session
+
+
+def test_a_session_lives_seven_days(session, now):
+    assert load_session(session.id, later(now, 604_799)) is not None
+    assert load_session(session.id, later(now, 604_800)) is None
+    assert db.session.get(Session, session.id).status == "expired"
+
+
+def test_the_inactivity_timeout_is_off_by_default_and_can_be_set(app, session, now):
+    assert load_session(session.id, later(now, 3 * 86400)) is not None
+    app.config["SESSION_INACTIVITY_TIMEOUT"] = 3600
+    assert load_session(session.id, later(now, 3 * 86400 + 3599)) is not None
+    assert load_session(session.id, later(now, 3 * 86400 + 3599 + 3600)) is None
+
+
+def test_last_active_is_written_at_most_once_a_minute(session, now):
+    load_session(session.id, later(now, 30))
+    assert db.session.get(Session, session.id).last_active_at == now
+    load_session(session.id, later(now, 61))
+    assert db.session.get(Session, session.id).last_active_at == later(now, 61)
+
+
+def test_an_ended_session_no_longer_loads(session, laptop, now):
+    end_session(session.id, laptop, now)
+    assert load_session(session.id, now) is None
+    assert db.session.get(Session, session.id).status == "ended"
+
+
+def test_a_banned_users_sessions_stop_working(session, now):
+    db.session.get(User, session.user_id).banned = True
+    db.session.commit()
+    assert load_session(session.id, now) is None
+
+
+def test_unknown_session_ids_do_not_load(ctx, now):
+    assert load_session("sess_nope", now) is None
