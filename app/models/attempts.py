@@ -18,7 +18,10 @@ class Attempt(db.Model):
     """One person's try at a flow, bound to the client (browser) that started it."""
 
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_status_created_at", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_attempts_status_created_at", "status", "created_at"),
+        Index("ix_attempts_abandon_at", "abandon_at"),  # cleanup
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -26,7 +29,9 @@ class Attempt(db.Model):
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(320))
     normalized: Mapped[str] = mapped_column(String(320))
-    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     email_address_id: Mapped[str | None] = mapped_column(
         ForeignKey("email_addresses.id", ondelete="CASCADE"), index=True
     )

@@ -14,7 +14,10 @@ ACTIVE, REVOKED, ENDED, EXPIRED = "active", "revoked", "ended", "expired"
 
 class Session(db.Model):
     __tablename__ = "sessions"
-    __table_args__ = (Index("ix_sessions_user_id_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_sessions_user_id_status", "user_id", "status"),
+        Index("ix_sessions_status_expire_at", "status", "expire_at"),  # cleanup
+    )
 
     id: Mapped[str] = id_column("sess")
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

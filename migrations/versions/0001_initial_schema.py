@@ -97,6 +97,7 @@ def upgrade():
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sessions_client_id'), ['client_id'], unique=False)
         batch_op.create_index('ix_sessions_user_id_status', ['user_id', 'status'], unique=False)
+        batch_op.create_index('ix_sessions_status_expire_at', ['status', 'expire_at'], unique=False)
 
     op.create_table('attempts',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -128,6 +129,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attempts_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempts_email_address_id'), ['email_address_id'], unique=False)
         batch_op.create_index('ix_attempts_status_created_at', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_attempts_abandon_at', ['abandon_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attempts_user_id'), ['user_id'], unique=False)
 
     op.create_table('email_links',
     sa.Column('id', sa.String(length=40), nullable=False),
