@@ -1,6 +1,6 @@
 """/api: the JSON the waiting pages' own script asks (SPEC §4), bound to the client cookie."""
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 
 from app import clock
 from app.auth.attempts import AttemptView, cancel_attempt, find_attempt, resend_link, view_attempt
@@ -8,6 +8,14 @@ from app.models.attempts import ABANDONED, COMPLETE, PENDING
 from app.views.context import current_origin, email_rate_limit
 
 bp = Blueprint("frontend_api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def same_origin_only():
+    # Browsers say where a request comes from; another site's page gets nothing here.
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        abort(403)
+
 
 COLLECTION = '<any("sign-ins", "sign-ups"):collection>'
 # collection -> (kind, object name, status names for pending/complete/abandoned)

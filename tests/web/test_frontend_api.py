@@ -101,3 +101,10 @@ def test_failed_delivery_is_reported_to_the_waiting_tab(make_app):
     body = client.get(location.replace("/sign-up/", "/api/sign-ups/")).get_json()
     assert body["email_delivery"] == "failed"
     assert "could not send the email yet" in client.get(location).get_data(as_text=True)
+
+
+def test_requests_from_other_sites_are_refused(client, attempt_id):
+    path = f"/api/sign-ups/{attempt_id}"
+    assert client.get(path, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    response = client.get(path, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403 and response.get_json()["errors"][0]["code"] == "forbidden"
