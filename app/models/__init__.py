@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.clients import Client
 from app.models.mail import OutboxMessage
 from app.models.sessions import Session
+from app.models.tokens import SecretKey, SignInToken
 from app.models.users import EmailAddress, User
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "EmailAddress",
     "EmailLink",
     "OutboxMessage",
+    "SecretKey",
     "Session",
+    "SignInToken",
     "User",
 ]
