@@ -43,9 +43,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import cli
-    from app.views import dev, errors, frontend_api, pages, verify, waiting
+    from app.views import backend_api, dev, errors, frontend_api, pages, tokens, verify, waiting
 
-    for module in (pages, waiting, verify, frontend_api):
+    for module in (pages, waiting, verify, tokens, frontend_api, backend_api):
         app.register_blueprint(module.bp)
     if app.config["MAIL_DELIVERY"] == "dev_mailbox":
         app.register_blueprint(dev.bp)

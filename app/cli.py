@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi users create | mail deliver | cleanup`."""
+"""Command-line tasks: `flask --app wsgi users | keys | sign-in-tokens | mail | cleanup`."""
 
 import click
 from flask import Flask
@@ -8,11 +8,15 @@ from app import clock, mail
 from app.auth.cleanup import clean_up
 from app.auth.emails import normalize_email
 from app.auth.errors import AuthError
+from app.auth.secret_keys import create_secret_key, revoke_secret_key
+from app.auth.sign_in_tokens import mint_sign_in_token, token_url
 from app.auth.users import create_user, owner_of
 from app.extensions import db
 
 users = AppGroup("users", help="Manage users.")
 mail_cli = AppGroup("mail", help="The outbox.")
+keys = AppGroup("keys", help="Secret keys for the backend API.")
+tokens = AppGroup("sign-in-tokens", help="One-time sign-in tokens.")
 
 
 @users.command("create")
@@ -39,6 +43,50 @@ def deliver_command():
     click.echo(f"sent {sent}, still queued {queued}")
 
 
+@keys.command("create")
+@click.argument("name")
+def create_key_command(name: str):
+    """Create a secret key and print it. It is shown this once: store it now."""
+    _, secret = create_secret_key(name, clock.now())
+    click.echo(secret)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def revoke_key_command(key_id: str):
+    """Revoke a secret key by its id (key_…)."""
+    try:
+        revoke_secret_key(key_id, clock.now())
+    except AuthError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"revoked {key_id}")
+
+
+@tokens.command("create")
+@click.argument("user")
+@click.option("--expires-in", type=int, help="Lifetime in seconds (default SIGN_IN_TOKEN_TTL).")
+@click.option("--redirect-url", help="Where to go after signing in.")
+def create_token_command(user: str, expires_in: int | None, redirect_url: str | None):
+    """Mint a sign-in token for USER (a user id or an email address) and print its URL."""
+    if "@" in user:
+        try:
+            owner = owner_of(normalize_email(user)[1])
+        except AuthError as error:
+            raise click.BadParameter(error.message, param_hint="USER") from None
+        user = owner.id if owner else ""
+    try:
+        _, token = mint_sign_in_token(
+            user,
+            clock.now(),
+            expires_in_seconds=expires_in,
+            redirect_url=redirect_url,
+            created_by="cli",
+        )
+    except AuthError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(token_url(token))
+
+
 @click.command("cleanup")
 @click.option("--batch", default=1000, show_default=True, help="Rows deleted per transaction.")
 def cleanup_command(batch: int):
@@ -51,3 +99,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cleanup_command)
+    app.cli.add_command(keys)
+    app.cli.add_command(tokens)

@@ -76,11 +76,13 @@ SETTINGS = {
     "RATELIMIT_STORAGE_URI": ("memory://", str),
     "RATELIMIT_ENABLED": (True, parse_bool),
     # Not in SPEC §8, but operators may tune them: seconds between resends, emails per
-    # address per window, email-sending requests per IP (a Flask-Limiter limit string).
+    # address per window, email-sending requests per IP and /v1 requests per secret key
+    # (Flask-Limiter limit strings).
     "RESEND_COOLDOWN": (30, parse_seconds),
     "EMAILS_PER_ADDRESS": (5, int),
     "EMAILS_PER_ADDRESS_WINDOW": (600, parse_seconds),
     "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
+    "API_REQUESTS_PER_KEY": ("1000 per minute", str),
 }
 
 

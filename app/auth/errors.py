@@ -121,3 +121,61 @@ class LinkUserBanned(LinkError):
 class LinkAddressTaken(LinkError):
     status = 409
     message = "That email address has been verified by another account."
+
+
+class FormParamMissing(AuthError):
+    status = 422
+    code = "form_param_missing"
+
+    def __init__(self, param: str):
+        super().__init__(f"{param} is missing.", param=param)
+
+
+class FormParamInvalid(AuthError):
+    status = 422
+    code = "form_param_value_invalid"
+
+
+class FormParamFormat(AuthError):
+    status = 422
+    code = "form_param_format_invalid"
+
+
+class SignInTokenCannotBeRevoked(AuthError):
+    status = 400
+    code = "sign_in_token_cannot_be_revoked"
+    message = "Only a pending sign-in token can be revoked."
+
+
+class TokenError(AuthError):
+    """A sign-in token that cannot be used: each reason has its own page (SPEC §3)."""
+
+    reason = "invalid"
+
+
+class TokenInvalid(TokenError):
+    message = "This sign-in link is invalid. Check that you copied the whole link."
+
+
+class TokenExpired(TokenError):
+    status = 410
+    reason = "expired"
+    message = "This sign-in link has expired. Ask for a new one."
+
+
+class TokenRevoked(TokenError):
+    status = 410
+    reason = "revoked"
+    message = "This sign-in link has been revoked."
+
+
+class TokenAlreadyUsed(TokenError):
+    status = 410
+    reason = "already_used"
+    message = "This sign-in link has already been used."
+
+
+class TokenUserBanned(TokenError):
+    status = 403
+    reason = "banned"
+    message = UserBanned.message

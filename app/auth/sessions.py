@@ -7,10 +7,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from app.auth.audit import Origin, record
+from app.auth.errors import NotFound
 from app.auth.settings import setting
 from app.extensions import db
 from app.models import Session, User
-from app.models.sessions import ACTIVE, ENDED, EXPIRED
+from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
 
 # last_active_at is written at most this often: the per-request check stays a read.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -95,3 +96,29 @@ def end_session(session_id: str, origin: Origin, now: datetime) -> None:
     session.ended_at = now
     record("session.ended", origin, user_id=session.user_id, subject_id=session.id)
     db.session.commit()
+
+
+def get_session(session_id: str, user_id: str | None = None) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or (user_id is not None and session.user_id != user_id):
+        raise NotFound("No session with that id.")
+    return session
+
+
+def list_sessions(user_id: str | None = None, status: str | None = None) -> list[Session]:
+    statement = select(Session).order_by(Session.created_at.desc())
+    if user_id:
+        statement = statement.where(Session.user_id == user_id)
+    if status:
+        statement = statement.where(Session.status == status)
+    return db.session.scalars(statement.limit(500)).all()
+
+
+def revoke_session(session: Session, now: datetime, origin: Origin | None = None, by=None):
+    """The browser holding this session is signed out on its next request."""
+    if session.status == ACTIVE:
+        session.status = REVOKED
+        session.ended_at = now
+        record("session.revoked", origin, user_id=session.user_id, subject_id=session.id, by=by)
+        db.session.commit()
+    return session

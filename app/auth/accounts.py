@@ -1,0 +1,163 @@
+"""Users as administrators and backends manage them: create, find, change, ban, delete."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app.auth.audit import Origin, record
+from app.auth.email_addresses import get_email_address, make_primary
+from app.auth.emails import normalize_email
+from app.auth.errors import EmailTaken, FormParamInvalid, NotFound
+from app.auth.users import create_user, owner_of
+from app.extensions import db
+from app.models import EmailAddress, Session, User
+from app.models.sessions import ACTIVE, REVOKED
+
+ORDERINGS = {
+    "created_at": User.created_at,
+    "updated_at": User.updated_at,
+    "last_sign_in_at": User.last_sign_in_at,
+}
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    email_addresses: tuple[str, ...] = ()
+    user_ids: tuple[str, ...] = ()
+    query: str = ""
+    limit: int = 10
+    offset: int = 0
+    order_by: str = "-created_at"
+
+
+def get_user(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No user with that id.")
+    return user
+
+
+def create_user_with_addresses(
+    raw_emails: list[str],
+    now: datetime,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    public_metadata: dict | None = None,
+    origin: Origin | None = None,
+    actor_id: str | None = None,
+) -> User:
+    """A user whose addresses are all verified (the first is primary): they were vouched for."""
+    checked = [normalize_email(raw) for raw in raw_emails]
+    keys = [normalized for _, normalized in checked]
+    if len(set(keys)) != len(keys) or any(owner_of(key) for key in keys):
+        raise EmailTaken(param="email_address")
+    first_email, first_key = checked[0]
+    user = create_user(first_email, first_key, now, origin, strategy="admin")
+    for email, normalized in checked[1:]:
+        user.email_addresses.append(
+            EmailAddress(
+                email=email,
+                normalized=normalized,
+                verified_at=now,
+                verification_strategy="admin",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    user.first_name, user.last_name = first_name, last_name
+    user.public_metadata = public_metadata or {}
+    record("user.created_by_admin", origin, user_id=user.id, subject_id=user.id, by=actor_id)
+    db.session.commit()
+    return user
+
+
+def _filtered(query: UserQuery):
+    statement = select(User)
+    if query.email_addresses:
+        keys = [address.strip().lower() for address in query.email_addresses]
+        statement = statement.where(
+            User.id.in_(select(EmailAddress.user_id).where(EmailAddress.normalized.in_(keys)))
+        )
+    if query.user_ids:
+        statement = statement.where(User.id.in_(query.user_ids))
+    if query.query:
+        pattern = f"%{query.query.strip().lower()}%"
+        statement = statement.where(
+            User.id.in_(select(EmailAddress.user_id).where(EmailAddress.normalized.like(pattern)))
+            | (User.id == query.query.strip())
+        )
+    return statement
+
+
+def list_users(query: UserQuery) -> tuple[list[User], int]:
+    """One page of users and the total that match."""
+    descending = query.order_by.startswith("-")
+    column = ORDERINGS.get(query.order_by.lstrip("+-"))
+    if column is None:
+        raise FormParamInvalid("order_by must be one of " + ", ".join(ORDERINGS), param="order_by")
+    if not (1 <= query.limit <= MAX_LIMIT) or query.offset < 0:
+        raise FormParamInvalid(f"limit must be 1 to {MAX_LIMIT}, offset 0 or more.", param="limit")
+    statement = _filtered(query).order_by(
+        column.desc() if descending else column.asc(), User.id.desc() if descending else User.id
+    )
+    users = db.session.scalars(statement.limit(query.limit).offset(query.offset)).all()
+    return users, count_users(query)
+
+
+def count_users(query: UserQuery) -> int:
+    return db.session.scalar(select(func.count()).select_from(_filtered(query).subquery()))
+
+
+def update_user(user: User, changes: dict, origin: Origin | None = None, actor_id=None) -> User:
+    """Change names, metadata, external id or the primary address (which must be verified)."""
+    if "primary_email_address_id" in changes:
+        make_primary(get_email_address(changes.pop("primary_email_address_id"), user.id))
+    for name, value in changes.items():
+        setattr(user, name, value)
+    record(
+        "user.updated",
+        origin,
+        user_id=user.id,
+        subject_id=user.id,
+        by=actor_id,
+        fields=sorted(changes),
+    )
+    db.session.commit()
+    return user
+
+
+def set_banned(
+    user: User, banned: bool, now: datetime, origin: Origin | None = None, actor_id=None
+) -> User:
+    """A banned user cannot sign in by any path, and their sessions end at once."""
+    user.banned = banned
+    if banned:
+        revoke_user_sessions(user.id, now)
+    record(
+        "user.banned" if banned else "user.unbanned",
+        origin,
+        user_id=user.id,
+        subject_id=user.id,
+        by=actor_id,
+    )
+    db.session.commit()
+    return user
+
+
+def revoke_user_sessions(user_id: str, now: datetime, keep: str | None = None) -> int:
+    return db.session.execute(
+        update(Session)
+        .where(Session.user_id == user_id, Session.status == ACTIVE, Session.id != (keep or ""))
+        .values(status=REVOKED, ended_at=now, updated_at=now)
+    ).rowcount
+
+
+def delete_user(user: User, origin: Origin | None = None, actor_id=None) -> None:
+    record("user.deleted", origin, user_id=user.id, subject_id=user.id, by=actor_id)
+    user.primary_email_address = None
+    db.session.flush()
+    db.session.delete(user)
+    db.session.commit()

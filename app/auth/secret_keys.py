@@ -1,0 +1,55 @@
+"""Secret keys for the backend API: shown once, stored as SHA-256, revocable."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.auth.audit import Origin, record
+from app.auth.errors import NotFound
+from app.auth.tokens import hash_token, make_token
+from app.extensions import db
+from app.models import SecretKey
+
+PREFIX = "sk_"
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def create_secret_key(name: str, now: datetime, origin: Origin | None = None, actor_id=None):
+    """A new key; returns (row, secret). The secret is never stored and cannot be shown again."""
+    secret = PREFIX + make_token()
+    key = SecretKey(
+        name=name.strip()[:100] or "unnamed",
+        key_hash=hash_token(secret),
+        hint=secret[:7],
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(key)
+    db.session.flush()
+    record("secret_key.created", origin, user_id=actor_id, subject_id=key.id, name=key.name)
+    db.session.commit()
+    return key, secret
+
+
+def authenticate_secret_key(secret: str, now: datetime) -> SecretKey | None:
+    """The live key with this secret, or None (unknown and revoked keys look the same)."""
+    if not secret.startswith(PREFIX) or len(secret) > 100:
+        return None
+    key = db.session.scalar(select(SecretKey).where(SecretKey.key_hash == hash_token(secret)))
+    if key is None or key.revoked_at is not None:
+        return None
+    if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
+        key.last_used_at = now
+        db.session.commit()
+    return key
+
+
+def revoke_secret_key(key_id: str, now: datetime, origin: Origin | None = None, actor_id=None):
+    key = db.session.get(SecretKey, key_id)
+    if key is None:
+        raise NotFound("No such secret key.")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        record("secret_key.revoked", origin, user_id=actor_id, subject_id=key.id)
+        db.session.commit()
+    return key

@@ -1,0 +1,163 @@
+"""Sign-in tokens (the ticket strategy): minted by a backend, spent once at /accept-token."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.auth.audit import Origin, record
+from app.auth.errors import (
+    FormParamInvalid,
+    NotFound,
+    SignInTokenCannotBeRevoked,
+    TokenAlreadyUsed,
+    TokenError,
+    TokenExpired,
+    TokenInvalid,
+    TokenRevoked,
+    TokenUserBanned,
+)
+from app.auth.redirects import check_redirect_url
+from app.auth.sessions import create_session
+from app.auth.settings import setting
+from app.auth.tokens import hash_token, make_token
+from app.extensions import db
+from app.models import Session, SignInToken, User
+from app.models.tokens import TOKEN_ACCEPTED, TOKEN_PENDING, TOKEN_REVOKED
+
+MAX_LIFETIME = 10 * 365 * 24 * 3600  # ten years: anything longer is a mistake
+MAX_TOKEN_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    token: SignInToken
+    session: Session
+
+
+def token_url(token: str) -> str:
+    return f"{setting('PUBLIC_URL')}/accept-token?token={token}"
+
+
+def mint_sign_in_token(
+    user_id: str,
+    now: datetime,
+    *,
+    expires_in_seconds: int | None = None,
+    redirect_url: str | None = None,
+    origin: Origin | None = None,
+    created_by: str | None = None,
+) -> tuple[SignInToken, str]:
+    """A one-time token that signs the user in; returns (row, token). Only its hash is kept."""
+    if expires_in_seconds is None:
+        expires_in_seconds = setting("SIGN_IN_TOKEN_TTL")
+    if not 1 <= expires_in_seconds <= MAX_LIFETIME:
+        raise FormParamInvalid(
+            f"expires_in_seconds must be between 1 and {MAX_LIFETIME}.",
+            param="expires_in_seconds",
+        )
+    redirect_url = check_redirect_url(redirect_url, setting("ALLOWED_REDIRECT_ORIGINS"))
+    if db.session.get(User, user_id) is None:
+        raise NotFound("No user with that user_id.", param="user_id")
+    token = make_token()
+    row = SignInToken(
+        user_id=user_id,
+        token_hash=hash_token(token),
+        expire_at=now + timedelta(seconds=expires_in_seconds),
+        redirect_url=redirect_url,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record("sign_in_token.minted", origin, user_id=user_id, subject_id=row.id, by=created_by)
+    db.session.commit()
+    return row, token
+
+
+def get_sign_in_token(token_id: str) -> SignInToken:
+    row = db.session.get(SignInToken, token_id)
+    if row is None:
+        raise NotFound("No sign-in token with that id.")
+    return row
+
+
+def revoke_sign_in_token(
+    token_id: str, now: datetime, origin: Origin | None = None, by: str | None = None
+) -> SignInToken:
+    """Stop a pending token from working; an accepted or revoked one cannot be revoked."""
+    row = get_sign_in_token(token_id)
+    revoked = db.session.execute(
+        update(SignInToken)
+        .where(SignInToken.id == token_id, SignInToken.status == TOKEN_PENDING)
+        .values(status=TOKEN_REVOKED, revoked_at=now, updated_at=now)
+    ).rowcount
+    if revoked != 1:
+        db.session.rollback()
+        raise SignInTokenCannotBeRevoked()
+    record("sign_in_token.revoked", origin, user_id=row.user_id, subject_id=row.id, by=by)
+    db.session.commit()
+    db.session.refresh(row)
+    return row
+
+
+def _check(token: str | None, now: datetime) -> SignInToken:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise TokenInvalid()
+    row = db.session.scalar(select(SignInToken).where(SignInToken.token_hash == hash_token(token)))
+    if row is None:
+        raise TokenInvalid()
+    if row.status == TOKEN_ACCEPTED:
+        raise TokenAlreadyUsed()
+    if row.status == TOKEN_REVOKED:
+        raise TokenRevoked()
+    if row.expire_at <= now:
+        raise TokenExpired()
+    user = db.session.get(User, row.user_id)
+    if user is None or user.banned:
+        raise TokenUserBanned()
+    return row
+
+
+def check_sign_in_token(token: str | None, origin: Origin, now: datetime) -> SignInToken:
+    """What GET /accept-token shows: the token is looked at, never spent."""
+    try:
+        return _check(token, now)
+    except TokenError as error:
+        _record_rejection(error, origin)
+        raise
+
+
+def _record_rejection(error: TokenError, origin: Origin) -> None:
+    record("sign_in_token.rejected", origin, reason=error.reason)
+    db.session.commit()
+
+
+def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Acceptance:
+    """Spend the token and sign its user in on this client, ending any other session here.
+
+    One conditional update: of several racing requests exactly one succeeds.
+    """
+    try:
+        row = _check(token, now)
+        won = db.session.execute(
+            update(SignInToken)
+            .where(
+                SignInToken.id == row.id,
+                SignInToken.status == TOKEN_PENDING,
+                SignInToken.expire_at > now,
+            )
+            .values(status=TOKEN_ACCEPTED, accepted_at=now, updated_at=now)
+        ).rowcount
+        if won != 1:
+            db.session.rollback()
+            raise TokenAlreadyUsed()
+    except TokenError as error:
+        _record_rejection(error, origin)
+        raise
+    session = create_session(db.session.get(User, row.user_id), origin, now)
+    record("sign_in_token.accepted", origin, user_id=row.user_id, subject_id=row.id)
+    db.session.commit()
+    db.session.refresh(row)
+    return Acceptance(row, session)

@@ -1,0 +1,78 @@
+"""Reading backend API requests: JSON bodies, typed parameters, list answers, auth errors."""
+
+import json
+
+from flask import jsonify, request
+
+from app.auth.errors import AuthError, FormParamFormat, FormParamInvalid, FormParamMissing
+
+
+class AuthorizationHeaderInvalid(AuthError):
+    status = 401
+    code = "authorization_header_format_invalid"
+    message = "Send your secret key as Authorization: Bearer sk_…"
+
+
+class SecretKeyInvalid(AuthError):
+    status = 401
+    code = "secret_key_invalid"
+    message = "The secret key is unknown or has been revoked."
+
+
+class MalformedRequest(AuthError):
+    status = 400
+    code = "malformed_request"
+    message = "The request body must be a JSON object sent as application/json."
+
+
+def body() -> dict:
+    """The JSON object in the body; an empty body counts as {}."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    if request.mimetype != "application/json":
+        raise MalformedRequest("Content-Type must be application/json.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise MalformedRequest("The request body must be a JSON object.")
+    return data
+
+
+def required(data: dict, name: str, kind=str):
+    if data.get(name) is None or data.get(name) == "":
+        raise FormParamMissing(name)
+    return typed(data, name, kind)
+
+
+def typed(data: dict, name: str, kind):
+    value = data.get(name)
+    if value is None:
+        return None
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FormParamInvalid(f"{name} must be a whole number.", param=name)
+        return value
+    if not isinstance(value, kind):
+        raise FormParamFormat(f"{name} must be of type {kind.__name__}.", param=name)
+    if kind is str and len(value) > 2048:
+        raise FormParamInvalid(f"{name} is too long.", param=name)
+    return value
+
+
+def query_int(name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise FormParamInvalid(f"{name} must be a whole number.", param=name) from None
+
+
+def listing(items: list[dict], total: int):
+    if request.args.get("paginated", "").lower() == "true":
+        return jsonify(data=items, total_count=total)
+    return jsonify(items)

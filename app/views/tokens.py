@@ -1,0 +1,46 @@
+"""/accept-token: GET shows "Signing you in…" and spends nothing; POST spends the token."""
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from app import clock
+from app.auth.errors import TokenError
+from app.auth.sign_in_tokens import accept_sign_in_token, check_sign_in_token
+from app.views.context import current_origin, sign_in_browser
+from app.views.errors import error_page
+
+bp = Blueprint("tokens", __name__)
+
+
+@bp.before_request
+def token_page():
+    g.token_page = True
+
+
+def token_error_page(error: TokenError):
+    page = render_template("auth/token_error.html", error=error)
+    return page, error.status
+
+
+@bp.get("/accept-token")
+def show():
+    token = request.args.get("token")
+    if not token:
+        return error_page(400, "No token provided.", title="No token provided")
+    try:
+        check_sign_in_token(token, current_origin(), clock.now())
+    except TokenError as error:
+        return token_error_page(error)
+    return render_template("auth/accept_token.html", token=token)
+
+
+@bp.post("/accept-token")
+def accept():
+    try:
+        acceptance = accept_sign_in_token(
+            request.form.get("token"), current_origin(create_client=True), clock.now()
+        )
+    except TokenError as error:
+        return token_error_page(error)
+    sign_in_browser(acceptance.session)
+    # Without a redirect_url, /user says "Signed in as <user id>".
+    return redirect(acceptance.token.redirect_url or url_for("pages.profile"))
