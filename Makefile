@@ -43,7 +43,7 @@ format: install-test
 	$(BIN)/ruff format .
 
 test: install-test browser lint
-	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p playwright $(PYTEST_ARGS)
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p playwright -p schemathesis.pytest.plugin $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,6 +3,7 @@
 import json
 
 from flask import jsonify, request
+from werkzeug.routing import BaseConverter
 
 from app.auth.errors import AuthError, FormParamFormat, FormParamInvalid, FormParamMissing
 
@@ -73,6 +74,15 @@ def query_int(name: str, default: int) -> int:
 
 
 def listing(items: list[dict], total: int):
-    if request.args.get("paginated", "").lower() == "true":
+    paginated = request.args.get("paginated", "false").lower()
+    if paginated not in ("true", "false"):
+        raise FormParamInvalid("paginated must be true or false.", param="paginated")
+    if paginated == "true":
         return jsonify(data=items, total_count=total)
     return jsonify(items)
+
+
+class ObjectIdConverter(BaseConverter):
+    """`prefix_random` ids only: `/users/count` is never read as the user "count"."""
+
+    regex = r"[a-z]+_[0-9A-Za-z]+"

@@ -86,12 +86,12 @@ def create_sign_in_token():
     return jsonify(sign_in_token_json(row, token))
 
 
-@bp.get("/sign_in_tokens/<token_id>")
+@bp.get("/sign_in_tokens/<id:token_id>")
 def get_sign_in_token(token_id: str):
     return jsonify(sign_in_token_json(sign_in_tokens.get_sign_in_token(token_id)))
 
 
-@bp.post("/sign_in_tokens/<token_id>/revoke")
+@bp.post("/sign_in_tokens/<id:token_id>/revoke")
 def revoke_sign_in_token(token_id: str):
     row = sign_in_tokens.revoke_sign_in_token(token_id, clock.now(), origin(), actor())
     return jsonify(sign_in_token_json(row))
@@ -144,7 +144,7 @@ def count_users():
     return jsonify(object="total_count", total_count=accounts.count_users(user_query()))
 
 
-@bp.get("/users/<user_id>")
+@bp.get("/users/<id:user_id>")
 def get_user(user_id: str):
     return jsonify(user_json(accounts.get_user(user_id)))
 
@@ -159,7 +159,7 @@ USER_FIELDS = {
 }
 
 
-@bp.patch("/users/<user_id>")
+@bp.patch("/users/<id:user_id>")
 def update_user(user_id: str):
     user = accounts.get_user(user_id)
     data = body()
@@ -167,19 +167,19 @@ def update_user(user_id: str):
     return jsonify(user_json(accounts.update_user(user, changes, origin(), actor())))
 
 
-@bp.delete("/users/<user_id>")
+@bp.delete("/users/<id:user_id>")
 def delete_user(user_id: str):
     accounts.delete_user(accounts.get_user(user_id), origin(), actor())
     return jsonify(deleted_json("user", user_id))
 
 
-@bp.post("/users/<user_id>/ban")
+@bp.post("/users/<id:user_id>/ban")
 def ban_user(user_id: str):
     user = accounts.set_banned(accounts.get_user(user_id), True, clock.now(), origin(), actor())
     return jsonify(user_json(user))
 
 
-@bp.post("/users/<user_id>/unban")
+@bp.post("/users/<id:user_id>/unban")
 def unban_user(user_id: str):
     user = accounts.set_banned(accounts.get_user(user_id), False, clock.now(), origin(), actor())
     return jsonify(user_json(user))
@@ -204,12 +204,12 @@ def create_email_address():
     return jsonify(email_address_json(address))
 
 
-@bp.get("/email_addresses/<address_id>")
+@bp.get("/email_addresses/<id:address_id>")
 def get_email_address(address_id: str):
     return jsonify(email_address_json(email_addresses.get_email_address(address_id)))
 
 
-@bp.patch("/email_addresses/<address_id>")
+@bp.patch("/email_addresses/<id:address_id>")
 def update_email_address(address_id: str):
     address = email_addresses.get_email_address(address_id)
     data = body()
@@ -220,7 +220,7 @@ def update_email_address(address_id: str):
     return jsonify(email_address_json(address))
 
 
-@bp.delete("/email_addresses/<address_id>")
+@bp.delete("/email_addresses/<id:address_id>")
 def delete_email_address(address_id: str):
     address = email_addresses.get_email_address(address_id)
     email_addresses.remove_email_address(address, origin(), actor())
@@ -241,12 +241,12 @@ def list_sessions():
     return listing([session_json(s) for s in found], len(found))
 
 
-@bp.get("/sessions/<session_id>")
+@bp.get("/sessions/<id:session_id>")
 def get_session(session_id: str):
     return jsonify(session_json(sessions.get_session(session_id)))
 
 
-@bp.post("/sessions/<session_id>/revoke")
+@bp.post("/sessions/<id:session_id>/revoke")
 def revoke_session(session_id: str):
     session = sessions.revoke_session(
         sessions.get_session(session_id), clock.now(), origin(), actor()

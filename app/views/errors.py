@@ -87,7 +87,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code, message = HTTP_ERRORS.get(error.code, ("malformed_request", error.description))
-        return answer(error.code, code, message)
+        allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is
+        return answer(error.code, code, message, headers=allow)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

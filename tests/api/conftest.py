@@ -52,3 +52,18 @@ def assert_error(response, status: int, code: str, param: str | None = None):
     if param:
         assert error["meta"]["param_name"] == param
     return error
+
+
+@pytest.fixture
+def session_id(app, user_id):
+    """An active session of that user, made by accepting a sign-in token in a new browser."""
+    from app.auth.audit import Origin
+    from app.auth.clients import ensure_client_id
+    from app.auth.sign_in_tokens import accept_sign_in_token, mint_sign_in_token
+    from app.auth.tokens import make_token
+
+    with app.app_context():
+        now = clock.now()
+        _, token = mint_sign_in_token(user_id, now)
+        origin = Origin(client_id=ensure_client_id(make_token(), "tests"), ip="127.0.0.1")
+        return accept_sign_in_token(token, origin, now).session.id
