@@ -14,10 +14,23 @@ from app.extensions import db
 from app.models import EmailAddress, Session, User
 from app.models.sessions import ACTIVE, REVOKED
 
+PRIMARY_EMAIL = (
+    select(EmailAddress.normalized)
+    .where(EmailAddress.id == User.primary_email_address_id)
+    .scalar_subquery()
+)
+# Every order the SDKs offer; fields Latchkey does not have (all null) fall back to the id.
 ORDERINGS = {
     "created_at": User.created_at,
     "updated_at": User.updated_at,
     "last_sign_in_at": User.last_sign_in_at,
+    "last_active_at": User.last_sign_in_at,
+    "first_name": User.first_name,
+    "last_name": User.last_name,
+    "email_address": PRIMARY_EMAIL,
+    "username": User.id,
+    "phone_number": User.id,
+    "web3wallet": User.id,
 }
 MAX_LIMIT = 500
 
@@ -127,6 +140,28 @@ def update_user(user: User, changes: dict, origin: Origin | None = None, actor_i
     )
     db.session.commit()
     return user
+
+
+def merge_metadata(user: User, changes: dict, origin: Origin | None = None, actor_id=None):
+    """Merge into public/private metadata, key by key at every level; a null removes a key."""
+    for field in ("public_metadata", "private_metadata"):
+        if changes.get(field) is not None:
+            setattr(user, field, _merged(getattr(user, field) or {}, changes[field]))
+    record("user.metadata_updated", origin, user_id=user.id, subject_id=user.id, by=actor_id)
+    db.session.commit()
+    return user
+
+
+def _merged(current: dict, changes: dict) -> dict:
+    result = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
 
 
 def set_banned(

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.auth.audit import Origin, record
@@ -105,13 +105,21 @@ def get_session(session_id: str, user_id: str | None = None) -> Session:
     return session
 
 
-def list_sessions(user_id: str | None = None, status: str | None = None) -> list[Session]:
-    statement = select(Session).order_by(Session.created_at.desc())
-    if user_id:
-        statement = statement.where(Session.user_id == user_id)
-    if status:
-        statement = statement.where(Session.status == status)
-    return db.session.scalars(statement.limit(500)).all()
+def list_sessions(
+    *, user_id=None, client_id=None, status=None, limit: int = 500, offset: int = 0
+) -> tuple[list[Session], int]:
+    """One page of sessions, newest first, and how many match."""
+    statement = select(Session)
+    for column, value in (
+        (Session.user_id, user_id),
+        (Session.client_id, client_id),
+        (Session.status, status),
+    ):
+        if value:
+            statement = statement.where(column == value)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    page = statement.order_by(Session.created_at.desc(), Session.id.desc())
+    return db.session.scalars(page.limit(limit).offset(offset)).all(), total
 
 
 def revoke_session(session: Session, now: datetime, origin: Origin | None = None, by=None):

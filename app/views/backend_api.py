@@ -167,6 +167,14 @@ def update_user(user_id: str):
     return jsonify(user_json(accounts.update_user(user, changes, origin(), actor())))
 
 
+@bp.patch("/users/<id:user_id>/metadata")
+def update_user_metadata(user_id: str):
+    user = accounts.get_user(user_id)
+    data = body()
+    changes = {name: typed(data, name, dict) for name in ("public_metadata", "private_metadata")}
+    return jsonify(user_json(accounts.merge_metadata(user, changes, origin(), actor())))
+
+
 @bp.delete("/users/<id:user_id>")
 def delete_user(user_id: str):
     accounts.delete_user(accounts.get_user(user_id), origin(), actor())
@@ -229,7 +237,8 @@ def delete_email_address(address_id: str):
 
 # -- sessions --------------------------------------------------------------------------------
 
-SESSION_STATUSES = {ACTIVE, REVOKED, ENDED, EXPIRED, "removed", "abandoned"}
+# Every status the SDKs may ask for; Latchkey never has the last four, so those lists are empty.
+SESSION_STATUSES = {ACTIVE, REVOKED, ENDED, EXPIRED, "removed", "abandoned", "replaced", "pending"}
 
 
 @bp.get("/sessions")
@@ -237,8 +246,17 @@ def list_sessions():
     status = request.args.get("status")
     if status and status not in SESSION_STATUSES:
         raise FormParamInvalid("Unknown session status.", param="status")
-    found = sessions.list_sessions(request.args.get("user_id"), status)
-    return listing([session_json(s) for s in found], len(found))
+    limit, offset = query_int("limit", 500), query_int("offset", 0)
+    if not (1 <= limit <= 500) or offset < 0:
+        raise FormParamInvalid("limit must be 1 to 500, offset 0 or more.", param="limit")
+    found, total = sessions.list_sessions(
+        user_id=request.args.get("user_id"),
+        client_id=request.args.get("client_id"),
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    return listing([session_json(s) for s in found], total)
 
 
 @bp.get("/sessions/<id:session_id>")

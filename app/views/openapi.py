@@ -196,6 +196,18 @@ def operation(summary: str, response: dict, *, params=(), body=None) -> dict:
     return spec
 
 
+ORDER_FIELDS = (
+    "created_at",
+    "updated_at",
+    "last_sign_in_at",
+    "last_active_at",
+    "first_name",
+    "last_name",
+    "email_address",
+    "username",
+    "phone_number",
+    "web3wallet",
+)
 PAGINATED = query("paginated", {"type": "boolean"}, "Answer {data, total_count}")
 USER_FILTERS = [
     query("email_address", {"type": "array", "items": {"type": "string"}}),
@@ -300,6 +312,21 @@ def openapi_document() -> dict:
                     "Update a user", ref("User"), params=[user_id], body=obj({}, USER_CHANGES)
                 ),
                 "delete": operation("Delete a user", ref("Deleted"), params=[user_id]),
+            },
+            "/users/{user_id}/metadata": {
+                "patch": operation(
+                    "Merge into a user's metadata (a null value removes a key)",
+                    ref("User"),
+                    params=[user_id],
+                    body=obj(
+                        {},
+                        {
+                            "public_metadata": {"type": "object"},
+                            "private_metadata": {"type": "object"},
+                            "unsafe_metadata": {"type": "object"},
+                        },
+                    ),
+                )
             },
             "/users/{user_id}/ban": {
                 "post": operation(

@@ -278,3 +278,16 @@ def test_openapi_document_is_public_and_lists_every_route(app, client):
                 served.add((rule.rule, method))
     normalize = lambda pairs: {(p.split("<")[0] + str(p.count("<")), m) for p, m in pairs}  # noqa: E731
     assert normalize(served) == normalize(documented)
+
+
+def test_metadata_is_merged_and_null_removes_a_key(api, user_id):
+    api.patch(f"/users/{user_id}", json={"public_metadata": {"plan": "pro", "seats": {"max": 5}}})
+    merged = api.patch(
+        f"/users/{user_id}/metadata",
+        json={
+            "public_metadata": {"plan": None, "seats": {"used": 2}},
+            "private_metadata": {"a": 1},
+        },
+    ).get_json()
+    assert merged["public_metadata"] == {"seats": {"max": 5, "used": 2}}
+    assert merged["private_metadata"] == {"a": 1}
