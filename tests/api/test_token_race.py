@@ -1,9 +1,7 @@
 """Twenty requests racing to spend one sign-in token over real HTTP: exactly one wins (SPEC §6)."""
 
-import http.cookiejar
 import json
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,20 +13,9 @@ from app.auth.secret_keys import create_secret_key
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import Session, SignInToken
+from tests.http import browser_opener, race
 
 RACERS = 20
-
-
-class LoopbackPolicy(http.cookiejar.DefaultCookiePolicy):
-    """Send Secure cookies to http://127.0.0.1, as browsers do for loopback."""
-
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def mint(live_server: str, secret: str, user_id: str) -> str:
@@ -49,28 +36,14 @@ def test_twenty_racing_posts_of_one_token_make_exactly_one_session(live_server, 
         secret = create_secret_key("race", clock.now())[1]
     url = mint(live_server, secret, user_id)
 
-    jar = http.cookiejar.CookieJar(LoopbackPolicy())
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener = browser_opener()
     page = opener.open(url).read().decode()  # "Signing you in…": the form, its CSRF token
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     token = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["token"][0]
     body = urllib.parse.urlencode({"csrf_token": csrf, "token": token}).encode()
-    statuses, barrier = [], threading.Barrier(RACERS)
+    statuses = race(opener, f"{live_server}/accept-token", body, RACERS)
 
-    def post():
-        barrier.wait()
-        try:
-            statuses.append(opener.open(f"{live_server}/accept-token", body).status)
-        except urllib.error.HTTPError as error:
-            statuses.append(error.code)
-
-    threads = [threading.Thread(target=post) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(statuses) == [302] + [410] * (RACERS - 1)
+    assert statuses == [302] + [410] * (RACERS - 1)
     with live_app.app_context():
         sessions = db.session.scalars(select(Session)).all()
         assert [(s.user_id, s.status) for s in sessions] == [(user_id, "active")]

@@ -18,7 +18,6 @@ from app.extensions import db
 pytestmark = pytest.mark.browser
 
 EMAIL = "ada@example.com"
-TIMEOUT = 5_000  # ms: every wait in this module is one of Playwright's, bounded by this
 WAITING_URL = re.compile(r"/sign-(up|in)/(sua|sia)_[0-9A-Za-z]+$")
 USER_URL = re.compile(r"/user$")
 SIGN_IN_URL = re.compile(r"/sign-in(\?|$)")
@@ -30,24 +29,6 @@ WINDOWS_CHROME = (
 
 
 # -- fixtures and helpers ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def new_device(new_context, live_server):
-    """Open a page in a fresh browser profile: a new client, i.e. another device for the app.
-
-    Any uncaught JavaScript error on any of these pages fails the test.
-    """
-    errors = []
-
-    def open_page(**context_options) -> Page:
-        context = new_context(base_url=live_server, **context_options)
-        context.set_default_timeout(TIMEOUT)
-        context.on("weberror", lambda web_error: errors.append(web_error.error))
-        return context.new_page()
-
-    yield open_page
-    assert not errors, f"JavaScript errors: {errors}"
 
 
 @pytest.fixture

@@ -19,31 +19,12 @@ from app.models import Session
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT = 5_000  # ms: every wait in this module is one of Playwright's, bounded by this
 USER_URL = re.compile(r"/user$")
 SIGN_IN_URL = re.compile(r"/sign-in(\?|$)")
 ACCEPT_URL = re.compile(r"/accept-token\?token=")
 
 
 # -- fixtures and helpers ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def new_browser(new_context, live_server):
-    """Open a page in a fresh browser profile: a new client for the app.
-
-    Any uncaught JavaScript error on any of these pages fails the test.
-    """
-    errors = []
-
-    def open_page(**context_options) -> Page:
-        context = new_context(base_url=live_server, **context_options)
-        context.set_default_timeout(TIMEOUT)
-        context.on("weberror", lambda web_error: errors.append(web_error.error))
-        return context.new_page()
-
-    yield open_page
-    assert not errors, f"JavaScript errors: {errors}"
 
 
 class Backend:
@@ -121,10 +102,10 @@ def expect_token_error(page: Page, url: str, status: int, heading: str, message:
 # -- tests -------------------------------------------------------------------------------------
 
 
-def test_token_signs_the_browser_in(new_browser, backend, ada, live_app):
+def test_token_signs_the_browser_in(new_device, backend, ada, live_app):
     """The page posts itself and lands on /user, signed in as the token's user."""
     token = backend.mint(ada)
-    page = new_browser()
+    page = new_device()
     first = []
     page.on("response", lambda r: first.append(r) if ACCEPT_URL.search(r.url) else None)
     page.goto(token["url"])
@@ -138,47 +119,47 @@ def test_token_signs_the_browser_in(new_browser, backend, ada, live_app):
     expect_signed_in_as(page, ada)  # the session is real, not a one-page message
 
 
-def test_used_token_says_already_used(new_browser, backend, ada):
+def test_used_token_says_already_used(new_device, backend, ada):
     token = backend.mint(ada)
-    page = new_browser()
+    page = new_device()
     page.goto(token["url"])
     expect_signed_in_as(page, ada)
 
     used = ("This sign-in link has already been used", "already been used")
     expect_token_error(page, token["url"], 410, *used)
-    other = new_browser()
+    other = new_device()
     expect_token_error(other, token["url"], 410, *used)
     expect_signed_out(other)
 
 
-def test_revoked_token(new_browser, backend, ada, live_app):
+def test_revoked_token(new_device, backend, ada, live_app):
     token = backend.mint(ada)
     assert backend.call(f"/sign_in_tokens/{token['id']}/revoke")["status"] == "revoked"
-    page = new_browser()
+    page = new_device()
     expect_token_error(page, token["url"], 410, "This sign-in link has been revoked", "revoked")
     expect_signed_out(page)
     assert sessions_of(live_app, ada) == []
 
 
-def test_expired_token(new_browser, backend, ada, live_app):
+def test_expired_token(new_device, backend, ada, live_app):
     token = backend.mint(ada, expires_in_seconds=1)
     clock.travel(2)
-    page = new_browser()
+    page = new_device()
     expect_token_error(page, token["url"], 410, "This sign-in link has expired", "expired")
     expect_signed_out(page)
     assert sessions_of(live_app, ada) == []
 
 
-def test_invalid_token(new_browser, backend, ada):
+def test_invalid_token(new_device, backend, ada):
     token = backend.mint(ada)
-    page = new_browser()
+    page = new_device()
     expect_token_error(
         page, token["url"][:-1], 400, "This sign-in link is invalid", "invalid"
     )  # one character short
     expect_signed_out(page)
 
 
-def test_mail_scanner_does_not_spend_the_token(new_browser, backend, ada, live_app):
+def test_mail_scanner_does_not_spend_the_token(new_device, backend, ada, live_app):
     """A GET and a HEAD without cookies or JS (a mail scanner) leave the token usable."""
     token = backend.mint(ada)
     for method in ("GET", "HEAD"):
@@ -187,30 +168,30 @@ def test_mail_scanner_does_not_spend_the_token(new_browser, backend, ada, live_a
             assert response.status == 200
     assert sessions_of(live_app, ada) == []
 
-    page = new_browser()
+    page = new_device()
     page.goto(token["url"])
     expect_signed_in_as(page, ada)
 
 
-def test_redirect_url(new_browser, backend, ada):
+def test_redirect_url(new_device, backend, ada):
     token = backend.mint(ada, redirect_url="/user?welcome=1")
     assert token["redirect_url"] == "/user?welcome=1"
-    page = new_browser()
+    page = new_device()
     page.goto(token["url"])
     expect_signed_in_as(page, ada, url=re.compile(r"/user\?welcome=1$"))
 
 
-def test_no_token(new_browser):
-    page = new_browser()
+def test_no_token(new_device):
+    page = new_device()
     response = page.goto("/accept-token")
     assert response.status == 400
     expect(page.locator("p.status")).to_have_text("No token provided.")
     expect(page.locator("form[data-autosubmit]")).to_have_count(0)
 
 
-def test_token_replaces_another_users_session(new_browser, backend, ada, grace, live_app):
+def test_token_replaces_another_users_session(new_device, backend, ada, grace, live_app):
     """Accepting a token ends the session this browser had, even for someone else."""
-    page = new_browser()
+    page = new_device()
     page.goto(backend.mint(grace)["url"])
     expect_signed_in_as(page, grace)
 
@@ -222,10 +203,10 @@ def test_token_replaces_another_users_session(new_browser, backend, ada, grace, 
     expect_signed_in_as(page, ada)
 
 
-def test_banned_user(new_browser, backend, ada, live_app):
+def test_banned_user(new_device, backend, ada, live_app):
     token = backend.mint(ada)
     assert backend.call(f"/users/{ada}/ban")["banned"] is True
-    page = new_browser()
+    page = new_device()
     expect_token_error(
         page, token["url"], 403, "This account can't sign in", "This account has been banned"
     )
@@ -237,9 +218,9 @@ def test_banned_user(new_browser, backend, ada, live_app):
     expect_signed_in_as(page, ada)
 
 
-def test_without_javascript_the_button_signs_in(new_browser, backend, ada):
+def test_without_javascript_the_button_signs_in(new_device, backend, ada):
     token = backend.mint(ada)
-    page = new_browser(java_script_enabled=False)
+    page = new_device(java_script_enabled=False)
     page.goto(token["url"])
     expect(page.get_by_role("heading", name="Signing you in…")).to_be_visible()
     expect(page).to_have_url(ACCEPT_URL)  # nothing submitted it
