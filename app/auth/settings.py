@@ -1,7 +1,67 @@
-"""Settings the flows read at run time (the app's config; later also admin overrides)."""
+"""Settings the flows read at run time: the app's config, overridden by what admins saved."""
 
-from flask import current_app
+from flask import current_app, g
+from sqlalchemy import select
+
+from app.auth.audit import Origin, record
+from app.auth.errors import FormParamInvalid
+from app.config import parse_bool, parse_origins, parse_seconds
+from app.extensions import db
+from app.models import Setting
+
+# name -> parser of the admin form's text. Only these may be changed from /admin.
+OVERRIDABLE = {
+    "REQUIRE_SAME_CLIENT": parse_bool,
+    "ENUMERATION_PROTECTION": parse_bool,
+    "EMAIL_LINK_TTL": parse_seconds,
+    "SIGN_IN_TOKEN_TTL": parse_seconds,
+    "ALLOWED_REDIRECT_ORIGINS": parse_origins,
+}
+
+
+def _overrides() -> dict:
+    # Read once per request (or app context): one small query, shared by every setting() call.
+    if "settings" not in g:
+        g.settings = dict(db.session.execute(select(Setting.name, Setting.value)).tuples().all())
+    return g.settings
 
 
 def setting(name: str):
+    if name in OVERRIDABLE:
+        overrides = _overrides()
+        if name in overrides:
+            return overrides[name]
     return current_app.config[name]
+
+
+def current_settings() -> dict:
+    """Each overridable setting: its value, and whether an admin changed it."""
+    overrides = _overrides()
+    return {name: (setting(name), name in overrides) for name in OVERRIDABLE}
+
+
+def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> None:
+    """Parse and store the admin's values; an empty text returns to the environment's default."""
+    parsed = {}
+    for name, parse in OVERRIDABLE.items():
+        if name not in form:
+            continue
+        text = str(form[name]).strip()
+        try:
+            parsed[name] = None if text == "" else parse(text)
+        except ValueError as error:
+            raise FormParamInvalid(f"{name}: {error}", param=name) from None
+        if name.endswith("_TTL") and parsed[name] == 0:
+            raise FormParamInvalid(f"{name} must be at least 1 second.", param=name)
+    for name, value in parsed.items():
+        row = db.session.get(Setting, name)
+        if value is None:
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(Setting(name=name, value=value, updated_by=actor_id))
+        else:
+            row.value, row.updated_by = value, actor_id
+    record("settings.changed", origin, user_id=actor_id, changes={k: v for k, v in parsed.items()})
+    db.session.commit()
+    g.pop("settings", None)

@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.clients import Client
 from app.models.mail import OutboxMessage
 from app.models.sessions import Session
+from app.models.settings import Setting
 from app.models.tokens import SecretKey, SignInToken
 from app.models.users import EmailAddress, User
 
@@ -17,6 +18,7 @@ __all__ = [
     "OutboxMessage",
     "SecretKey",
     "Session",
+    "Setting",
     "SignInToken",
     "User",
 ]

@@ -9,6 +9,7 @@ from app import clock
 from app.auth.audit import Origin
 from app.auth.clients import ensure_client_id, find_client_id, new_client_secret
 from app.auth.sessions import SignedIn, load_session
+from app.auth.settings import setting
 from app.extensions import limiter, login_manager
 from app.models import Session
 
@@ -74,7 +75,13 @@ def _set_headers(response):
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", g.get("csp", ""))
+    if response.mimetype == "text/html":
+        # Admins may change the allowed origins, so the policy is built per page.
+        headers.setdefault(
+            "Content-Security-Policy", content_security_policy(setting("ALLOWED_REDIRECT_ORIGINS"))
+        )
+    else:
+        headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -105,14 +112,10 @@ def ago(moment, now) -> str:
 
 
 def register(app: Flask) -> None:
-    csp = content_security_policy(app.config["ALLOWED_REDIRECT_ORIGINS"])
     app.add_template_filter(clock.to_ms, "ms")
     app.add_template_filter(ago)
 
-    @app.before_request
-    def before():
-        g.csp = csp
-        _read_client_cookie()
+    app.before_request(_read_client_cookie)
 
     app.after_request(_set_headers)
 
