@@ -43,12 +43,23 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import cli
-    from app.views import backend_api, dev, errors, frontend_api, pages, tokens, verify, waiting
+    from app.views import (
+        admin,
+        backend_api,
+        dev,
+        errors,
+        frontend_api,
+        pages,
+        profile,
+        tokens,
+        verify,
+        waiting,
+    )
     from app.views.api_input import ObjectIdConverter
 
     app.url_map.converters["id"] = ObjectIdConverter
 
-    for module in (pages, waiting, verify, tokens, frontend_api, backend_api):
+    for module in (pages, profile, waiting, verify, tokens, frontend_api, backend_api, admin):
         app.register_blueprint(module.bp)
     if app.config["MAIL_DELIVERY"] == "dev_mailbox":
         app.register_blueprint(dev.bp)

@@ -58,7 +58,7 @@ def next_url(view: AttemptView) -> str | None:
         return None
     flow = attempt.kind.replace("_", "-")
     if attempt.verified_from_same_client:
-        return attempt.redirect_url or url_for("pages.profile")
+        return attempt.redirect_url or url_for("profile.index")
     return url_for("waiting.finish", flow=flow, attempt_id=attempt.id)
 
 

@@ -1,7 +1,7 @@
-"""Home, sign-in and sign-up forms, sign-out, the profile, and the health check."""
+"""Home, sign-in and sign-up forms, sign-out, and the health check."""
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import StringField
@@ -77,12 +77,6 @@ def sign_out():
 
     cookie.clear()
     return redirect(url_for("pages.home"))
-
-
-@bp.get("/user")
-@login_required
-def profile():
-    return render_template("profile/index.html", user=current_user.user)
 
 
 @bp.get("/healthz")

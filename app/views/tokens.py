@@ -43,4 +43,4 @@ def accept():
         return token_error_page(error)
     sign_in_browser(acceptance.session)
     # Without a redirect_url, /user says "Signed in as <user id>".
-    return redirect(acceptance.token.redirect_url or url_for("pages.profile"))
+    return redirect(acceptance.token.redirect_url or url_for("profile.index"))

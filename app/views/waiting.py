@@ -19,7 +19,7 @@ def kind_of(flow: str) -> str:
 
 
 def after_sign_in_url(attempt) -> str:
-    return attempt.redirect_url or url_for("pages.profile")
+    return attempt.redirect_url or url_for("profile.index")
 
 
 def render_waiting(flow: str, attempt_id: str, error: AuthError | None = None):
