@@ -3,16 +3,16 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.auth.audit import Origin, record
 from app.auth.email_addresses import get_email_address, make_primary
 from app.auth.emails import normalize_email
-from app.auth.errors import EmailTaken, FormParamInvalid, NotFound
+from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
+from app.auth.sessions import revoke_user_sessions
 from app.auth.users import create_user, owner_of
 from app.extensions import db
-from app.models import EmailAddress, Session, User
-from app.models.sessions import ACTIVE, REVOKED
+from app.models import EmailAddress, User
 
 PRIMARY_EMAIL = (
     select(EmailAddress.normalized)
@@ -82,7 +82,7 @@ def create_user_with_addresses(
         )
     user.first_name, user.last_name = first_name, last_name
     user.public_metadata = public_metadata or {}
-    record("user.created_by_admin", origin, user_id=user.id, subject_id=user.id, by=actor_id)
+    record("user.created_by_admin", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
     db.session.commit()
     return user
 
@@ -135,7 +135,7 @@ def update_user(user: User, changes: dict, origin: Origin | None = None, actor_i
         origin,
         user_id=user.id,
         subject_id=user.id,
-        by=actor_id,
+        actor_id=actor_id,
         fields=sorted(changes),
     )
     db.session.commit()
@@ -147,7 +147,7 @@ def merge_metadata(user: User, changes: dict, origin: Origin | None = None, acto
     for field in ("public_metadata", "private_metadata"):
         if changes.get(field) is not None:
             setattr(user, field, _merged(getattr(user, field) or {}, changes[field]))
-    record("user.metadata_updated", origin, user_id=user.id, subject_id=user.id, by=actor_id)
+    record("user.metadata_updated", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
     db.session.commit()
     return user
 
@@ -168,6 +168,9 @@ def set_banned(
     user: User, banned: bool, now: datetime, origin: Origin | None = None, actor_id=None
 ) -> User:
     """A banned user cannot sign in by any path, and their sessions end at once."""
+    if banned and actor_id == user.id:
+        # An admin banning themselves would end their own session and could leave no admin.
+        raise OwnAccount()
     user.banned = banned
     if banned:
         revoke_user_sessions(user.id, now)
@@ -176,23 +179,35 @@ def set_banned(
         origin,
         user_id=user.id,
         subject_id=user.id,
-        by=actor_id,
+        actor_id=actor_id,
     )
     db.session.commit()
     return user
 
 
-def revoke_user_sessions(user_id: str, now: datetime, keep: str | None = None) -> int:
-    return db.session.execute(
-        update(Session)
-        .where(Session.user_id == user_id, Session.status == ACTIVE, Session.id != (keep or ""))
-        .values(status=REVOKED, ended_at=now, updated_at=now)
-    ).rowcount
-
-
 def delete_user(user: User, origin: Origin | None = None, actor_id=None) -> None:
-    record("user.deleted", origin, user_id=user.id, subject_id=user.id, by=actor_id)
+    """The user, their addresses, sessions and tokens are gone; the audit log keeps their id."""
+    if actor_id == user.id:
+        raise OwnAccount()
+    record("user.deleted", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
     user.primary_email_address = None
     db.session.flush()
     db.session.delete(user)
     db.session.commit()
+
+
+def revoke_all_sessions(
+    user: User, now: datetime, origin: Origin | None = None, actor_id=None, keep=None
+) -> int:
+    """Every browser of the user (but `keep`) is signed out on its next request."""
+    count = revoke_user_sessions(user.id, now, keep=keep)
+    record(
+        "user.sessions_revoked",
+        origin,
+        user_id=user.id,
+        subject_id=user.id,
+        actor_id=actor_id,
+        count=count,
+    )
+    db.session.commit()
+    return count

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, or_, select
+
 from app.extensions import db
-from app.models import AuditEvent
+from app.models import AuditEvent, EmailAddress
 
 
 @dataclass(frozen=True)
@@ -15,15 +17,57 @@ class Origin:
     user_agent: str = ""
 
 
-def record(event: str, origin: Origin | None = None, *, user_id=None, subject_id=None, **details):
+def record(
+    event: str,
+    origin: Origin | None = None,
+    *,
+    user_id=None,
+    subject_id=None,
+    actor_id=None,
+    **details,
+):
+    """Add one row; `actor_id` names who made the change (an admin, a secret key, "cli")."""
     origin = origin or Origin()
     db.session.add(
         AuditEvent(
             event=event,
             user_id=user_id,
+            actor_id=actor_id,
             client_id=origin.client_id,
             ip=origin.ip,
             subject_id=subject_id,
             details=details,
         )
     )
+
+
+def list_events(
+    *, user: str = "", event: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """One page of the log, newest first, and how many rows match.
+
+    `user` is a user id or an email address; it matches what happened to that user and
+    what they did as an admin, so an admin's own trail is one filter away.
+    """
+    statement = select(AuditEvent)
+    user = user.strip()
+    if user:
+        if "@" in user:
+            ids = select(EmailAddress.user_id).where(EmailAddress.normalized == user.lower())
+            statement = statement.where(
+                or_(AuditEvent.user_id.in_(ids), AuditEvent.actor_id.in_(ids))
+            )
+        else:
+            statement = statement.where(
+                or_(AuditEvent.user_id == user, AuditEvent.actor_id == user)
+            )
+    if event.strip():
+        statement = statement.where(AuditEvent.event == event.strip())
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    page = statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return db.session.scalars(page.limit(limit).offset(offset)).all(), total
+
+
+def list_event_names() -> list[str]:
+    """Every event type the log holds, for the audit page's filter."""
+    return db.session.scalars(select(AuditEvent.event).distinct().order_by(AuditEvent.event)).all()

@@ -50,7 +50,7 @@ def add_email_address(
     db.session.flush()
     if primary or (verified and user.primary_email_address_id is None):
         user.primary_email_address = address
-    record("email_address.added", origin, user_id=user.id, subject_id=address.id, by=actor_id)
+    record("email_address.added", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id)
     db.session.commit()
     return address
 
@@ -71,7 +71,7 @@ def mark_verified(
         origin,
         user_id=address.user_id,
         subject_id=address.id,
-        by=actor_id,
+        actor_id=actor_id,
     )
     db.session.commit()
 
@@ -86,7 +86,7 @@ def make_primary(address: EmailAddress, origin: Origin | None = None, actor_id=N
         origin,
         user_id=address.user_id,
         subject_id=address.id,
-        by=actor_id,
+        actor_id=actor_id,
     )
     db.session.commit()
 
@@ -105,5 +105,5 @@ def remove_email_address(address: EmailAddress, origin: Origin | None = None, ac
         if verified <= 1:
             raise AuthError("The last verified address cannot be removed.")
     db.session.delete(address)
-    record("email_address.removed", origin, user_id=user.id, subject_id=address.id, by=actor_id)
+    record("email_address.removed", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id)
     db.session.commit()

@@ -123,6 +123,12 @@ class LinkAddressTaken(LinkError):
     message = "That email address has been verified by another account."
 
 
+class OwnAccount(AuthError):
+    status = 409
+    code = "action_not_allowed"
+    message = "You cannot do this to your own account: ask another administrator."
+
+
 class FormParamMissing(AuthError):
     status = 422
     code = "form_param_missing"

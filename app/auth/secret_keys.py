@@ -26,7 +26,7 @@ def create_secret_key(name: str, now: datetime, origin: Origin | None = None, ac
     )
     db.session.add(key)
     db.session.flush()
-    record("secret_key.created", origin, user_id=actor_id, subject_id=key.id, name=key.name)
+    record("secret_key.created", origin, actor_id=actor_id, subject_id=key.id, name=key.name)
     db.session.commit()
     return key, secret
 
@@ -50,6 +50,15 @@ def revoke_secret_key(key_id: str, now: datetime, origin: Origin | None = None, 
         raise NotFound("No such secret key.")
     if key.revoked_at is None:
         key.revoked_at = now
-        record("secret_key.revoked", origin, user_id=actor_id, subject_id=key.id)
+        record("secret_key.revoked", origin, actor_id=actor_id, subject_id=key.id)
         db.session.commit()
     return key
+
+
+def list_secret_keys() -> list[SecretKey]:
+    """Every key, live ones first, newest first: only the hint of each secret is known."""
+    return db.session.scalars(
+        select(SecretKey).order_by(
+            SecretKey.revoked_at.is_not(None), SecretKey.created_at.desc(), SecretKey.id.desc()
+        )
+    ).all()

@@ -127,6 +127,23 @@ def revoke_session(session: Session, now: datetime, origin: Origin | None = None
     if session.status == ACTIVE:
         session.status = REVOKED
         session.ended_at = now
-        record("session.revoked", origin, user_id=session.user_id, subject_id=session.id, by=by)
+        record("session.revoked", origin, user_id=session.user_id, subject_id=session.id, actor_id=by)
         db.session.commit()
     return session
+
+
+def revoke_user_sessions(user_id: str, now: datetime, keep: str | None = None) -> int:
+    """End every active session of the user but `keep`; not committed (the caller's unit)."""
+    return db.session.execute(
+        update(Session)
+        .where(Session.user_id == user_id, Session.status == ACTIVE, Session.id != (keep or ""))
+        .values(status=REVOKED, ended_at=now, updated_at=now)
+    ).rowcount
+
+
+def sign_out_other_sessions(user_id: str, keep: str, now: datetime, origin: Origin) -> int:
+    """ "Sign out everywhere else": every other browser of the user is signed out."""
+    count = revoke_user_sessions(user_id, now, keep=keep)
+    record("session.revoked_others", origin, user_id=user_id, subject_id=keep, count=count)
+    db.session.commit()
+    return count

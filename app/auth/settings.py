@@ -1,5 +1,7 @@
 """Settings the flows read at run time: the app's config, overridden by what admins saved."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, g
 from sqlalchemy import select
 
@@ -9,13 +11,41 @@ from app.config import parse_bool, parse_origins, parse_seconds
 from app.extensions import db
 from app.models import Setting
 
+
+def parse_redirect_origins(text: str) -> list[str]:
+    """Origins as typed in /admin: each must be exactly scheme://host[:port], http or https.
+
+    They end up in redirects and in the pages' Content-Security-Policy, so anything looser
+    (a path, a wildcard, a stray ";") is refused rather than stored.
+    """
+    origins = parse_origins(text)
+    for origin in origins:
+        if not _is_origin(origin):
+            raise ValueError(f"{origin!r} is not an origin like https://shop.example.com")
+    return origins
+
+
+def _is_origin(text: str) -> bool:
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018  (a port that is not a number raises)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and f"{parts.scheme}://{parts.netloc}" == text
+        and not any(ch in text for ch in ";'\"*@")
+    )
+
+
 # name -> parser of the admin form's text. Only these may be changed from /admin.
 OVERRIDABLE = {
     "REQUIRE_SAME_CLIENT": parse_bool,
     "ENUMERATION_PROTECTION": parse_bool,
     "EMAIL_LINK_TTL": parse_seconds,
     "SIGN_IN_TOKEN_TTL": parse_seconds,
-    "ALLOWED_REDIRECT_ORIGINS": parse_origins,
+    "ALLOWED_REDIRECT_ORIGINS": parse_redirect_origins,
 }
 
 
@@ -40,6 +70,11 @@ def current_settings() -> dict:
     return {name: (setting(name), name in overrides) for name in OVERRIDABLE}
 
 
+def environment_defaults() -> dict:
+    """What each overridable setting is when no admin has changed it."""
+    return {name: current_app.config[name] for name in OVERRIDABLE}
+
+
 def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> None:
     """Parse and store the admin's values; an empty text returns to the environment's default."""
     parsed = {}
@@ -62,6 +97,6 @@ def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> No
             db.session.add(Setting(name=name, value=value, updated_by=actor_id))
         else:
             row.value, row.updated_by = value, actor_id
-    record("settings.changed", origin, user_id=actor_id, changes={k: v for k, v in parsed.items()})
+    record("settings.changed", origin, actor_id=actor_id, changes={k: v for k, v in parsed.items()})
     db.session.commit()
     g.pop("settings", None)

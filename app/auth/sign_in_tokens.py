@@ -71,14 +71,15 @@ def mint_sign_in_token(
     )
     db.session.add(row)
     db.session.flush()
-    record("sign_in_token.minted", origin, user_id=user_id, subject_id=row.id, by=created_by)
+    record("sign_in_token.minted", origin, user_id=user_id, subject_id=row.id, actor_id=created_by)
     db.session.commit()
     return row, token
 
 
-def get_sign_in_token(token_id: str) -> SignInToken:
+def get_sign_in_token(token_id: str, user_id: str | None = None) -> SignInToken:
+    """The token; with user_id, only if it is that user's (others get NotFound)."""
     row = db.session.get(SignInToken, token_id)
-    if row is None:
+    if row is None or (user_id is not None and row.user_id != user_id):
         raise NotFound("No sign-in token with that id.")
     return row
 
@@ -96,7 +97,7 @@ def revoke_sign_in_token(
     if revoked != 1:
         db.session.rollback()
         raise SignInTokenCannotBeRevoked()
-    record("sign_in_token.revoked", origin, user_id=row.user_id, subject_id=row.id, by=by)
+    record("sign_in_token.revoked", origin, user_id=row.user_id, subject_id=row.id, actor_id=by)
     db.session.commit()
     db.session.refresh(row)
     return row
@@ -161,3 +162,13 @@ def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Ac
     db.session.commit()
     db.session.refresh(row)
     return Acceptance(row, session)
+
+
+def list_sign_in_tokens(user_id: str, limit: int = 50) -> list[SignInToken]:
+    """The user's newest tokens (their URLs cannot be shown again: only hashes are kept)."""
+    return db.session.scalars(
+        select(SignInToken)
+        .where(SignInToken.user_id == user_id)
+        .order_by(SignInToken.created_at.desc(), SignInToken.id.desc())
+        .limit(limit)
+    ).all()

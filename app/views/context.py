@@ -10,6 +10,7 @@ from app.auth.audit import Origin
 from app.auth.clients import ensure_client_id, find_client_id, new_client_secret
 from app.auth.sessions import SignedIn, load_session
 from app.auth.settings import setting
+from app.auth.user_agents import describe
 from app.extensions import limiter, login_manager
 from app.models import Session
 
@@ -114,6 +115,7 @@ def ago(moment, now) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(clock.to_ms, "ms")
     app.add_template_filter(ago)
+    app.add_template_filter(describe, "browser")
 
     app.before_request(_read_client_cookie)
 

@@ -1,13 +1,25 @@
 """/api: the JSON the waiting pages' own script asks (SPEC §4), bound to the client cookie."""
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_login import current_user
 
 from app import clock
 from app.auth.attempts import AttemptView, cancel_attempt, find_attempt, resend_link, view_attempt
-from app.models.attempts import ABANDONED, COMPLETE, PENDING
+from app.auth.email_verification import cancel_email_verification, find_verification
+from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
 from app.views.context import current_origin, email_rate_limit
 
 bp = Blueprint("frontend_api", __name__, url_prefix="/api")
+
+COLLECTION = '<any("sign-ins", "sign-ups"):collection>'
+# kind -> (collection, object name, status names for pending / complete / abandoned)
+KINDS = {
+    "sign_in": ("sign-ins", "sign_in_attempt", ("needs_first_factor", COMPLETE, ABANDONED)),
+    "sign_up": ("sign-ups", "sign_up_attempt", ("missing_requirements", COMPLETE, ABANDONED)),
+    # An address is only ever unverified or verified; the verification tells why it waits.
+    EMAIL_ADDRESS: ("email-addresses", "email_address", ("unverified", "verified", "unverified")),
+}
+KIND_OF_COLLECTION = {collection: kind for kind, (collection, _, _) in KINDS.items()}
 
 
 @bp.before_request
@@ -17,22 +29,14 @@ def same_origin_only():
         abort(403)
 
 
-COLLECTION = '<any("sign-ins", "sign-ups"):collection>'
-# collection -> (kind, object name, status names for pending/complete/abandoned)
-COLLECTIONS = {
-    "sign-ins": ("sign_in", "sign_in_attempt", "needs_first_factor"),
-    "sign-ups": ("sign_up", "sign_up_attempt", "missing_requirements"),
-}
-
-
 def attempt_json(view: AttemptView) -> dict:
-    """SPEC §4's attempt object, plus when the next email may be requested and its delivery."""
+    """SPEC §4's object, plus when the next email may be requested and how its delivery went."""
     attempt = view.attempt
-    kind, object_name, pending_name = COLLECTIONS[collection_of(attempt.kind)]
-    status = {PENDING: pending_name, COMPLETE: COMPLETE, ABANDONED: ABANDONED}[view.status]
+    _, object_name, names = KINDS[attempt.kind]
+    status = dict(zip((PENDING, COMPLETE, ABANDONED), names, strict=True))[view.status]
     return {
         "object": object_name,
-        "id": attempt.id,
+        "id": attempt.email_address_id if attempt.kind == EMAIL_ADDRESS else attempt.id,
         "status": status,
         "identifier": attempt.email,
         "verification": {
@@ -47,40 +51,75 @@ def attempt_json(view: AttemptView) -> dict:
     }
 
 
-def collection_of(kind: str) -> str:
-    return {"sign_in": "sign-ins", "sign_up": "sign-ups"}[kind]
-
-
 def next_url(view: AttemptView) -> str | None:
     """Where the waiting tab goes: onward if this browser is signed in, else to finish here."""
     attempt = view.attempt
     if view.status != COMPLETE:
         return None
-    flow = attempt.kind.replace("_", "-")
+    if attempt.kind == EMAIL_ADDRESS:
+        return url_for("profile.index")
     if attempt.verified_from_same_client:
         return attempt.redirect_url or url_for("profile.index")
-    return url_for("waiting.finish", flow=flow, attempt_id=attempt.id)
+    return url_for("waiting.finish", flow=attempt.kind.replace("_", "-"), attempt_id=attempt.id)
 
 
-def _view(collection: str, attempt_id: str):
-    kind = COLLECTIONS[collection][0]
-    attempt = find_attempt(kind, attempt_id, current_origin().client_id)
+def page_state(view: AttemptView) -> str:
+    """The waiting page's state, as waiting.js computes it from the JSON."""
+    if view.status == COMPLETE:
+        if view.attempt.kind == EMAIL_ADDRESS:
+            return "verified"
+        return "same-client" if view.attempt.verified_from_same_client else "approved"
+    if view.status == ABANDONED or view.verification == "failed":
+        return "closed"
+    return "expired" if view.verification == "expired" else "waiting"
+
+
+def _answer(attempt):
     return jsonify(attempt_json(view_attempt(attempt, clock.now())))
+
+
+def _attempt(collection: str, attempt_id: str):
+    return find_attempt(KIND_OF_COLLECTION[collection], attempt_id, current_origin().client_id)
 
 
 @bp.get(f"/{COLLECTION}/<attempt_id>")
 def show(collection: str, attempt_id: str):
-    return _view(collection, attempt_id)
+    return _answer(_attempt(collection, attempt_id))
 
 
 @bp.post(f"/{COLLECTION}/<attempt_id>/resend")
 @email_rate_limit
 def resend(collection: str, attempt_id: str):
-    resend_link(COLLECTIONS[collection][0], attempt_id, current_origin(), clock.now())
-    return _view(collection, attempt_id)
+    attempt = _attempt(collection, attempt_id)
+    return _answer(resend_link(attempt.kind, attempt.id, current_origin(), clock.now()))
 
 
 @bp.post(f"/{COLLECTION}/<attempt_id>/cancel")
 def cancel(collection: str, attempt_id: str):
-    cancel_attempt(COLLECTIONS[collection][0], attempt_id, current_origin(), clock.now())
-    return _view(collection, attempt_id)
+    attempt = _attempt(collection, attempt_id)
+    return _answer(cancel_attempt(attempt.kind, attempt.id, current_origin(), clock.now()))
+
+
+def _verification(address_id: str):
+    if not current_user.is_authenticated:
+        abort(404)
+    return find_verification(address_id, current_user.user.id, current_origin().client_id)
+
+
+@bp.get("/email-addresses/<address_id>")
+def show_email_address(address_id: str):
+    return _answer(_verification(address_id))
+
+
+@bp.post("/email-addresses/<address_id>/resend")
+@email_rate_limit
+def resend_email_address(address_id: str):
+    attempt = _verification(address_id)
+    return _answer(resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now()))
+
+
+@bp.post("/email-addresses/<address_id>/cancel")
+def cancel_email_address(address_id: str):
+    attempt = _verification(address_id)
+    cancel_email_verification(attempt, current_origin(), clock.now())
+    return jsonify({"object": "email_address", "id": address_id, "deleted": True})

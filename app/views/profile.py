@@ -1,7 +1,22 @@
 """/user: the signed-in person's email addresses and sessions."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+
+from app import clock
+from app.auth import email_addresses
+from app.auth.attempts import resend_link
+from app.auth.email_verification import (
+    cancel_email_verification,
+    find_verification,
+    start_email_verification,
+)
+from app.auth.errors import AuthError
+from app.auth.sessions import get_session, list_sessions, revoke_session, sign_out_other_sessions
+from app.models.attempts import EMAIL_ADDRESS
+from app.models.sessions import ACTIVE
+from app.views.context import current_origin, email_rate_limit
+from app.views.waiting import render_waiting_page
 
 bp = Blueprint("profile", __name__, url_prefix="/user")
 
@@ -12,6 +27,136 @@ def guard():
     """Every /user page needs a signed-in browser."""
 
 
+def render_profile(error: AuthError | None = None, typed: str = ""):
+    user = current_user.user
+    sessions, _ = list_sessions(user_id=user.id, status=ACTIVE)
+    page = render_template(
+        "profile/index.html",
+        user=user,
+        sessions=sessions,
+        this_session=current_user.session.id,
+        error=error,
+        typed=typed,
+        now=clock.now(),
+    )
+    return page, error.status if error else 200
+
+
+def done(message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("profile.index"))
+
+
 @bp.get("")
 def index():
-    return render_template("profile/index.html", user=current_user.user)
+    return render_profile()
+
+
+@bp.post("/email-addresses")
+@email_rate_limit
+def add_email_address():
+    typed = request.form.get("email_address", "")
+    try:
+        attempt = start_email_verification(
+            current_user.user, typed, current_origin(create_client=True), clock.now()
+        )
+    except AuthError as error:
+        return render_profile(error, typed)
+    return redirect(url_for("profile.email_address", address_id=attempt.email_address_id))
+
+
+def _verification(address_id: str):
+    return find_verification(address_id, current_user.user.id, current_origin().client_id)
+
+
+def render_verification(address_id: str, error: AuthError | None = None):
+    attempt = _verification(address_id)
+    ids = {"address_id": address_id}
+    urls = {
+        "status": url_for("frontend_api.show_email_address", **ids),
+        "resend_api": url_for("frontend_api.resend_email_address", **ids),
+        "resend": url_for("profile.resend", **ids),
+        "cancel": url_for("profile.cancel", **ids),
+        "finish": None,
+        "continue": url_for("profile.index"),
+        "start_again": url_for("profile.index"),
+    }
+    return render_waiting_page(
+        attempt, urls, error, purpose="verify it", cancel_label="Cancel and remove this address"
+    )
+
+
+@bp.get("/email-addresses/<address_id>")
+def email_address(address_id: str):
+    return render_verification(address_id)
+
+
+@bp.post("/email-addresses/<address_id>/resend")
+@email_rate_limit
+def resend(address_id: str):
+    attempt = _verification(address_id)
+    try:
+        resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now())
+    except AuthError as error:
+        return render_verification(address_id, error)
+    flash("We sent a new link. Links in earlier emails no longer work.", "success")
+    return redirect(url_for("profile.email_address", address_id=address_id))
+
+
+@bp.post("/email-addresses/<address_id>/cancel")
+def cancel(address_id: str):
+    cancel_email_verification(_verification(address_id), current_origin(), clock.now())
+    return done("Cancelled. The address was removed.", "info")
+
+
+def _own_address(address_id: str):
+    return email_addresses.get_email_address(address_id, current_user.user.id)
+
+
+@bp.post("/email-addresses/<address_id>/verify")
+@email_rate_limit
+def verify(address_id: str):
+    """Send a new link for an address added earlier (perhaps from another browser)."""
+    address = _own_address(address_id)
+    try:
+        start_email_verification(
+            current_user.user, address.email, current_origin(create_client=True), clock.now()
+        )
+    except AuthError as error:
+        return done(error.message, "error")
+    return redirect(url_for("profile.email_address", address_id=address_id))
+
+
+@bp.post("/email-addresses/<address_id>/primary")
+def make_primary(address_id: str):
+    address = _own_address(address_id)
+    try:
+        email_addresses.make_primary(address, current_origin(), current_user.user.id)
+    except AuthError as error:
+        return done(error.message, "error")
+    return done(f"{address.email} is now your primary address.")
+
+
+@bp.post("/email-addresses/<address_id>/remove")
+def remove(address_id: str):
+    address = _own_address(address_id)
+    try:
+        email_addresses.remove_email_address(address, current_origin(), current_user.user.id)
+    except AuthError as error:
+        return done(error.message, "error")
+    return done(f"{address.email} was removed.")
+
+
+@bp.post("/sessions/<session_id>/revoke")
+def revoke(session_id: str):
+    session = get_session(session_id, current_user.user.id)
+    revoke_session(session, clock.now(), current_origin(), current_user.user.id)
+    return done("That browser is signed out.")
+
+
+@bp.post("/sessions/revoke-others")
+def revoke_others():
+    count = sign_out_other_sessions(
+        current_user.user.id, current_user.session.id, clock.now(), current_origin()
+    )
+    return done(f"Signed out of {count} other browser{'s' if count != 1 else ''}.")

@@ -8,6 +8,7 @@ from app.auth.attempts import cancel_attempt, find_attempt, resend_link, view_at
 from app.auth.email_links import activate_attempt
 from app.auth.errors import AuthError
 from app.views.context import current_origin, email_rate_limit, sign_in_browser
+from app.views.frontend_api import page_state
 
 bp = Blueprint("waiting", __name__)
 
@@ -22,14 +23,41 @@ def after_sign_in_url(attempt) -> str:
     return attempt.redirect_url or url_for("profile.index")
 
 
-def render_waiting(flow: str, attempt_id: str, error: AuthError | None = None):
+def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **labels):
+    """The "Check your email" page of any flow, in the state its JSON would give."""
     now = clock.now()
-    attempt = find_attempt(kind_of(flow), attempt_id, current_origin().client_id)
     view = view_attempt(attempt, now)
     status = error.status if error else 200
     headers = {"Retry-After": str(error.retry_after)} if error and error.status == 429 else {}
-    page = render_template("auth/waiting.html", flow=flow, view=view, now=now, error=error)
+    page = render_template(
+        "auth/waiting.html",
+        view=view,
+        state=page_state(view),
+        urls=urls,
+        now=now,
+        error=error,
+        **labels,
+    )
     return page, status, headers
+
+
+def render_waiting(flow: str, attempt_id: str, error: AuthError | None = None):
+    attempt = find_attempt(kind_of(flow), attempt_id, current_origin().client_id)
+    ids = {"flow": flow, "attempt_id": attempt.id}
+    api = {"collection": f"{flow}s", "attempt_id": attempt.id}
+    urls = {
+        "status": url_for("frontend_api.show", **api),
+        "resend_api": url_for("frontend_api.resend", **api),
+        "resend": url_for("waiting.resend", **ids),
+        "cancel": url_for("waiting.cancel", **ids),
+        "finish": url_for("waiting.finish", **ids),
+        "continue": after_sign_in_url(attempt),
+        "start_again": url_for(f"pages.{attempt.kind}", email_address=attempt.email),
+    }
+    purpose = "sign in" if flow == "sign-in" else "sign up"
+    return render_waiting_page(
+        attempt, urls, error, purpose=purpose, cancel_label="Use another email address"
+    )
 
 
 @bp.get(f"/{FLOW}/<attempt_id>")

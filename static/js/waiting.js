@@ -20,10 +20,11 @@
   }
 
   function stateOf(data) {
+    if (data.object === "email_address" && data.status === "verified") return "verified";
     if (data.status === "complete") {
       return data.verification.verified_from_same_client ? "same-client" : "approved";
     }
-    if (data.status === "abandoned") return "closed";
+    if (data.status === "abandoned" || data.verification.status === "failed") return "closed";
     if (data.verification.status === "expired") return "expired";
     return "waiting";
   }
@@ -53,7 +54,7 @@
   }
 
   async function poll() {
-    if (state === "same-client" || state === "approved" || state === "closed") return;
+    if (["same-client", "approved", "verified", "closed"].includes(state)) return;
     try {
       const response = await fetch(root.dataset.statusUrl, {
         headers: { Accept: "application/json" },
