@@ -45,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
     from app import cli
     from app.views import (
         admin,
+        admin_system,
         backend_api,
         dev,
         errors,
@@ -59,7 +60,17 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["id"] = ObjectIdConverter
 
-    for module in (pages, profile, waiting, verify, tokens, frontend_api, backend_api, admin):
+    for module in (
+        pages,
+        profile,
+        waiting,
+        verify,
+        tokens,
+        frontend_api,
+        backend_api,
+        admin,
+        admin_system,
+    ):
         app.register_blueprint(module.bp)
     if app.config["MAIL_DELIVERY"] == "dev_mailbox":
         app.register_blueprint(dev.bp)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.auth.audit import Origin, record
 from app.auth.email_addresses import get_email_address, make_primary
+from app.auth.email_verification import start_email_verification
 from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
 from app.auth.sessions import revoke_user_sessions
@@ -211,3 +212,31 @@ def revoke_all_sessions(
     )
     db.session.commit()
     return count
+
+
+def send_verification_link(
+    user: User,
+    raw_email: str | None,
+    now: datetime,
+    origin: Origin,
+    actor_id: str,
+    *,
+    primary: bool = False,
+):
+    """An admin adds an address unverified and emails it a link; the owner verifies it.
+
+    The link may be opened on any device, so the person who owns the address, not the admin,
+    completes it. The admin's part is logged under their id.
+    """
+    if primary:
+        raise FormParamInvalid("Only a verified address can be primary.", param="primary")
+    attempt = start_email_verification(user, raw_email, origin, now)
+    record(
+        "email_address.verification_sent",
+        origin,
+        user_id=user.id,
+        subject_id=attempt.email_address_id,
+        actor_id=actor_id,
+    )
+    db.session.commit()
+    return attempt

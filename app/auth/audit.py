@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.models import AuditEvent, EmailAddress
+from app.models import AuditEvent, EmailAddress, User
 
 
 @dataclass(frozen=True)
@@ -71,3 +71,17 @@ def list_events(
 def list_event_names() -> list[str]:
     """Every event type the log holds, for the audit page's filter."""
     return db.session.scalars(select(AuditEvent.event).distinct().order_by(AuditEvent.event)).all()
+
+
+def user_labels(events: list[AuditEvent]) -> dict[str, str]:
+    """The primary email address of each user these rows name, as who did what or to whom.
+
+    Deleted users are left out: the log keeps only their ids.
+    """
+    user_ids = {i for event in events for i in (event.user_id, event.actor_id) if i}
+    rows = db.session.execute(
+        select(User.id, EmailAddress.email)
+        .join(EmailAddress, EmailAddress.id == User.primary_email_address_id)
+        .where(User.id.in_(user_ids))
+    )
+    return dict(rows.tuples().all())

@@ -105,5 +105,7 @@ def remove_email_address(address: EmailAddress, origin: Origin | None = None, ac
         if verified <= 1:
             raise AuthError("The last verified address cannot be removed.")
     db.session.delete(address)
-    record("email_address.removed", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id)
+    record(
+        "email_address.removed", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id
+    )
     db.session.commit()

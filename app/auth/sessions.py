@@ -127,7 +127,9 @@ def revoke_session(session: Session, now: datetime, origin: Origin | None = None
     if session.status == ACTIVE:
         session.status = REVOKED
         session.ended_at = now
-        record("session.revoked", origin, user_id=session.user_id, subject_id=session.id, actor_id=by)
+        record(
+            "session.revoked", origin, user_id=session.user_id, subject_id=session.id, actor_id=by
+        )
         db.session.commit()
     return session
 

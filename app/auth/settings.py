@@ -39,12 +39,20 @@ def _is_origin(text: str) -> bool:
     )
 
 
+def parse_lifetime(text: str) -> int:
+    """Seconds as typed in /admin, with a message a person can act on."""
+    try:
+        return parse_seconds(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number of seconds, like 600") from None
+
+
 # name -> parser of the admin form's text. Only these may be changed from /admin.
 OVERRIDABLE = {
     "REQUIRE_SAME_CLIENT": parse_bool,
     "ENUMERATION_PROTECTION": parse_bool,
-    "EMAIL_LINK_TTL": parse_seconds,
-    "SIGN_IN_TOKEN_TTL": parse_seconds,
+    "EMAIL_LINK_TTL": parse_lifetime,
+    "SIGN_IN_TOKEN_TTL": parse_lifetime,
     "ALLOWED_REDIRECT_ORIGINS": parse_redirect_origins,
 }
 

@@ -1,11 +1,20 @@
-"""/admin: users, their addresses, tokens and sessions; secret keys; settings; the audit log."""
+"""/admin: users, and on a user's page their addresses, sign-in tokens, sessions, ban and delete."""
 
+from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import clock
+from app.auth import accounts, email_addresses, sessions, sign_in_tokens
+from app.auth.errors import AuthError, FormParamInvalid, NotFound
+from app.models.sessions import ACTIVE
+from app.views.context import current_origin, email_rate_limit
+from app.views.paging import Page, requested_page
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+USERS_PER_PAGE = 25
 
 
 def admin_required(view):
@@ -30,6 +39,11 @@ def guard():
     """Every /admin page is for admins only."""
 
 
+def admin_id() -> str:
+    """The signed-in admin: every change is written to the audit log under this id."""
+    return current_user.user.id
+
+
 @bp.get("/")
 def index():
     return redirect(url_for("admin.users"))
@@ -37,4 +51,229 @@ def index():
 
 @bp.get("/users")
 def users():
-    return "users"
+    search = request.args.get("q", "").strip()[:320]
+    page = requested_page(USERS_PER_PAGE)
+    found, total = accounts.list_users(
+        accounts.UserQuery(query=search, limit=page.size, offset=page.offset)
+    )
+    page = Page(page.number, page.size, total)
+    return render_template("admin/users.html", users=found, page=page, search=search)
+
+
+def render_user(user, *, errors: dict | None = None, status: int = 200, minted=None):
+    """The user's page; `errors` puts a refused change's message in its section."""
+    if minted is not None:
+        # The one time this token's URL exists: keep it out of caches and referrers.
+        g.token_page = True
+    active, _ = sessions.list_sessions(user_id=user.id, status=ACTIVE, limit=100)
+    page = render_template(
+        "admin/user.html",
+        user=user,
+        tokens=sign_in_tokens.list_sign_in_tokens(user.id),
+        sessions=active,
+        this_session=current_user.session.id,
+        errors=errors or {},
+        form=request.form,
+        minted=minted,
+        now=clock.now(),
+    )
+    return page, status
+
+
+def act(user, section: str, change: Callable[[], object], message: str):
+    """Make one change: flash and go back to the user, or show the refusal in its section.
+
+    Unknown ids are not caught: they are 404 pages, like any other missing page.
+    """
+    try:
+        change()
+    except NotFound:
+        raise
+    except AuthError as error:
+        return render_user(user, errors={section: error}, status=error.status)
+    flash(message, "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.get("/users/<id:user_id>")
+def user(user_id: str):
+    return render_user(accounts.get_user(user_id))
+
+
+@bp.post("/users/<id:user_id>/email-addresses")
+@email_rate_limit
+def add_email_address(user_id: str):
+    user = accounts.get_user(user_id)
+    typed = request.form.get("email_address", "")
+    choice = request.form.get("verification")
+    if choice == "link":
+        return act(
+            user,
+            "add_address",
+            lambda: accounts.send_verification_link(
+                user,
+                typed,
+                clock.now(),
+                current_origin(create_client=True),
+                admin_id(),
+                primary=request.form.get("primary") == "on",
+            ),
+            f"Sent a verification link to {typed.strip()}: it is verified once the link is opened.",
+        )
+    # Vouching for an address takes the admin's explicit choice; anything else adds it unverified.
+    verified = choice == "verified"
+    return act(
+        user,
+        "add_address",
+        lambda: email_addresses.add_email_address(
+            user,
+            typed,
+            clock.now(),
+            verified=verified,
+            primary=request.form.get("primary") == "on",
+            origin=current_origin(),
+            actor_id=admin_id(),
+        ),
+        f"Added {typed.strip()}" + (", verified." if verified else ", not yet verified."),
+    )
+
+
+def _address(user_id: str, address_id: str):
+    user = accounts.get_user(user_id)
+    return user, email_addresses.get_email_address(address_id, user.id)
+
+
+@bp.post("/users/<id:user_id>/email-addresses/<id:address_id>/verify")
+def verify_email_address(user_id: str, address_id: str):
+    user, address = _address(user_id, address_id)
+    return act(
+        user,
+        "addresses",
+        lambda: email_addresses.mark_verified(address, clock.now(), current_origin(), admin_id()),
+        f"Marked {address.email} as verified.",
+    )
+
+
+@bp.post("/users/<id:user_id>/email-addresses/<id:address_id>/make-primary")
+def make_primary(user_id: str, address_id: str):
+    user, address = _address(user_id, address_id)
+    return act(
+        user,
+        "addresses",
+        lambda: email_addresses.make_primary(address, current_origin(), admin_id()),
+        f"{address.email} is now the primary address.",
+    )
+
+
+@bp.post("/users/<id:user_id>/email-addresses/<id:address_id>/remove")
+def remove_email_address(user_id: str, address_id: str):
+    user, address = _address(user_id, address_id)
+    email = address.email
+    return act(
+        user,
+        "addresses",
+        lambda: email_addresses.remove_email_address(address, current_origin(), admin_id()),
+        f"Removed {email}.",
+    )
+
+
+@bp.post("/users/<id:user_id>/sign-in-tokens")
+def mint_sign_in_token(user_id: str):
+    user = accounts.get_user(user_id)
+    try:
+        _, token = sign_in_tokens.mint_sign_in_token(
+            user.id,
+            clock.now(),
+            expires_in_seconds=_optional_seconds("expires_in_seconds"),
+            redirect_url=request.form.get("redirect_url", "").strip() or None,
+            origin=current_origin(),
+            created_by=admin_id(),
+        )
+    except AuthError as error:
+        return render_user(user, errors={"mint": error}, status=error.status)
+    # Rendered, not redirected: the URL must not travel through the session cookie.
+    return render_user(user, minted=sign_in_tokens.token_url(token))
+
+
+def _optional_seconds(name: str) -> int | None:
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise FormParamInvalid(
+            "Enter the lifetime as a whole number of seconds.", param=name
+        ) from None
+
+
+@bp.post("/users/<id:user_id>/sign-in-tokens/<id:token_id>/revoke")
+def revoke_sign_in_token(user_id: str, token_id: str):
+    user = accounts.get_user(user_id)
+    token = sign_in_tokens.get_sign_in_token(token_id, user.id)
+    return act(
+        user,
+        "tokens",
+        lambda: sign_in_tokens.revoke_sign_in_token(
+            token.id, clock.now(), current_origin(), admin_id()
+        ),
+        "Revoked the sign-in token: its link no longer works.",
+    )
+
+
+@bp.post("/users/<id:user_id>/sessions/<id:session_id>/revoke")
+def revoke_session(user_id: str, session_id: str):
+    user = accounts.get_user(user_id)
+    session = sessions.get_session(session_id, user.id)
+    return act(
+        user,
+        "sessions",
+        lambda: sessions.revoke_session(session, clock.now(), current_origin(), admin_id()),
+        "Revoked the session: that browser is signed out.",
+    )
+
+
+@bp.post("/users/<id:user_id>/sessions/revoke-all")
+def revoke_all_sessions(user_id: str):
+    user = accounts.get_user(user_id)
+    # Keeping the admin's own session only matters on their own page: ids never repeat.
+    return act(
+        user,
+        "sessions",
+        lambda: accounts.revoke_all_sessions(
+            user, clock.now(), current_origin(), admin_id(), keep=current_user.session.id
+        ),
+        "Revoked every session: those browsers are signed out.",
+    )
+
+
+@bp.post("/users/<id:user_id>/ban")
+def ban(user_id: str):
+    return _set_banned(user_id, True, "Banned: this user cannot sign in, and their sessions ended.")
+
+
+@bp.post("/users/<id:user_id>/unban")
+def unban(user_id: str):
+    return _set_banned(user_id, False, "Unbanned: this user can sign in again.")
+
+
+def _set_banned(user_id: str, banned: bool, message: str):
+    user = accounts.get_user(user_id)
+    return act(
+        user,
+        "account",
+        lambda: accounts.set_banned(user, banned, clock.now(), current_origin(), admin_id()),
+        message,
+    )
+
+
+@bp.post("/users/<id:user_id>/delete")
+def delete(user_id: str):
+    user = accounts.get_user(user_id)
+    name = user.primary_email or user.id
+    try:
+        accounts.delete_user(user, current_origin(), admin_id())
+    except AuthError as error:
+        return render_user(user, errors={"account": error}, status=error.status)
+    flash(f"Deleted {name}.", "success")
+    return redirect(url_for("admin.users"))
