@@ -1,17 +1,19 @@
 """Email-link attempts, whatever the flow: start, resend, cancel, and the status a tab sees."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app import mail
+from app import clock, mail
 from app.auth.audit import Origin, record
 from app.auth.errors import AttemptClosed, NotFound, RateLimited
 from app.auth.rate_limits import check_address_quota
 from app.auth.settings import setting
 from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
+from app.clock import to_ms
 from app.extensions import db
 from app.ids import new_id
 from app.models import Attempt, EmailLink, OutboxMessage
@@ -208,18 +210,41 @@ class AttemptView:
     verification: str
     email_delivery: str
     resend_at: datetime
+    version: str
+
+
+def _verification(attempt: Attempt, status: str, now: datetime) -> str:
+    if status == COMPLETE:
+        return "verified"
+    if attempt.cancelled_at is not None:
+        return "failed"
+    if status == ABANDONED or attempt.expire_at <= now:
+        return "expired"
+    return "unverified"
+
+
+def attempt_version(attempt: Attempt, now: datetime) -> str:
+    """Changes whenever what the waiting tab shows changes: a write, or the link expiring."""
+    status = public_status(attempt, now)
+    return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
+
+
+def wait_for_change(attempt: Attempt, seen: str, timeout: float, interval: float = 0.1) -> None:
+    """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
+
+    Each check is one primary-key read in its own short transaction, so a waiting tab holds
+    no database connection (and no lock) while it sleeps, and any process's write is seen.
+    """
+    deadline = time.monotonic() + timeout
+    while attempt_version(attempt, clock.now()) == seen and time.monotonic() < deadline:
+        db.session.rollback()  # ends the read: the connection goes back to the pool
+        time.sleep(interval)
+        db.session.refresh(attempt)
 
 
 def view_attempt(attempt: Attempt, now: datetime) -> AttemptView:
     status = public_status(attempt, now)
-    if status == COMPLETE:
-        verification = "verified"
-    elif attempt.cancelled_at is not None:
-        verification = "failed"
-    elif status == ABANDONED or attempt.expire_at <= now:
-        verification = "expired"
-    else:
-        verification = "unverified"
+    verification = _verification(attempt, status, now)
     last_message = db.session.scalar(
         select(OutboxMessage)
         .where(OutboxMessage.attempt_id == attempt.id)
@@ -236,4 +261,6 @@ def view_attempt(attempt: Attempt, now: datetime) -> AttemptView:
     else:
         delivery = "pending"
     resend_at = attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN"))
-    return AttemptView(attempt, status, verification, delivery, resend_at)
+    return AttemptView(
+        attempt, status, verification, delivery, resend_at, attempt_version(attempt, now)
+    )

@@ -4,7 +4,14 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from app import clock
-from app.auth.attempts import AttemptView, cancel_attempt, find_attempt, resend_link, view_attempt
+from app.auth.attempts import (
+    AttemptView,
+    cancel_attempt,
+    find_attempt,
+    resend_link,
+    view_attempt,
+    wait_for_change,
+)
 from app.auth.email_verification import cancel_email_verification, find_verification
 from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
 from app.views.context import current_origin, email_rate_limit
@@ -48,6 +55,7 @@ def attempt_json(view: AttemptView) -> dict:
         "next_url": next_url(view),
         "resend_available_at": clock.to_ms(view.resend_at),
         "email_delivery": view.email_delivery,
+        "version": view.version,
     }
 
 
@@ -74,7 +82,19 @@ def page_state(view: AttemptView) -> str:
     return "expired" if view.verification == "expired" else "waiting"
 
 
+MAX_WAIT = 25  # seconds: under the usual 30 s proxy timeouts
+
+
 def _answer(attempt):
+    """The attempt's JSON; with ?wait=N&seen=VERSION, held until it changes (a long-poll)."""
+    seen = request.args.get("seen")
+    if seen and request.method == "GET":
+        try:
+            wait = min(float(request.args.get("wait", 0)), MAX_WAIT)
+        except ValueError:
+            wait = 0
+        if wait > 0:
+            wait_for_change(attempt, seen, wait)
     return jsonify(attempt_json(view_attempt(attempt, clock.now())))
 
 

@@ -9,7 +9,19 @@
   let expireAt = Number(root.dataset.expireAt);
   let resendAt = Number(root.dataset.resendAt);
   let state = root.dataset.state;
+  // Another tab of this browser is spending a link: look again as its request lands, besides
+  // the long-poll that is already waiting.
+  async function refresh() {
+    const response = await fetch(root.dataset.statusUrl, { cache: "no-store" });
+    if (response.ok) apply(await response.json());
+  }
+  if ("BroadcastChannel" in window) {
+    new BroadcastChannel("latchkey").onmessage = () => {
+      [250, 1000].forEach((ms) => setTimeout(() => refresh().catch(() => {}), ms));
+    };
+  }
   let delay = 1000;
+  let version = root.dataset.version;
 
   function show(next) {
     state = next;
@@ -30,6 +42,7 @@
   }
 
   function apply(data) {
+    version = data.version;
     expireAt = data.verification.expire_at;
     resendAt = data.resend_available_at;
     el("delivery-failed").hidden = data.email_delivery !== "failed";
@@ -53,24 +66,25 @@
     el("cooldown").textContent = wait > 0 ? `You can resend in ${Math.ceil(wait / 1000)} s` : "";
   }
 
+  // A long-poll: the server holds the request until the status changes (or 25 s pass), so
+  // the tab reacts at once. On errors it backs off; the page also works by plain reload.
   async function poll() {
     if (["same-client", "approved", "verified", "closed"].includes(state)) return;
+    const url = `${root.dataset.statusUrl}?wait=25&seen=${encodeURIComponent(version)}`;
+    let next = 0;
     try {
-      const response = await fetch(root.dataset.statusUrl, {
-        headers: { Accept: "application/json" },
-        cache: "no-store",
-      });
+      const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
       if (response.status === 404) return show("closed");
       if (response.ok) {
         apply(await response.json());
         delay = 1000;
       } else {
-        delay = Math.min(delay * 2, 15000);
+        next = delay = Math.min(delay * 2, 15000);
       }
     } catch (_) {
-      delay = Math.min(delay * 2, 15000); // offline or server restarting: back off
+      next = delay = Math.min(delay * 2, 15000); // offline or server restarting: back off
     }
-    setTimeout(poll, delay);
+    setTimeout(poll, next);
   }
 
   el("resend-form").addEventListener("submit", async (event) => {
