@@ -83,6 +83,7 @@ SETTINGS = {
     "EMAILS_PER_ADDRESS_WINDOW": (600, parse_seconds),
     "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),
+    "MAIL_SEND_INLINE": (False, parse_bool),
 }
 
 

@@ -1,6 +1,7 @@
 """Email: render a template into the outbox (in the caller's transaction), then deliver it."""
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
@@ -13,6 +14,10 @@ from app.models import OutboxMessage
 from app.models.mail import QUEUED, SENDING, SENT
 
 log = logging.getLogger(__name__)
+# SMTP is slow and sometimes down: a request that sends email only enqueues it and hands the
+# sending to this pool. The outbox row is the source of truth, so a process that dies with work
+# in the pool loses nothing (the waiting page, `flask mail deliver` or cron retry it).
+_senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mail")
 
 # A claim older than this is taken to be from a process that died while sending.
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -108,3 +113,17 @@ def deliver_due(now: datetime | None = None, force: bool = False) -> tuple[int, 
     ).all()
     sent = sum(deliver(message_id, now, force) for message_id in due)
     return sent, len(due) - sent
+
+
+def send_soon(message_id: str) -> Future | None:
+    """Deliver after the caller's commit, off the request (inline with MAIL_SEND_INLINE)."""
+    app = current_app._get_current_object()
+    if app.config.get("MAIL_SEND_INLINE") or app.config["MAIL_DELIVERY"] == "dev_mailbox":
+        deliver(message_id)  # the dev mailbox is one UPDATE: no reason to hand it off
+        return None
+
+    def send():
+        with app.app_context():
+            deliver(message_id)
+
+    return _senders.submit(send)

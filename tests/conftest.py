@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from html import unescape
 from urllib.parse import urlsplit
@@ -115,6 +116,15 @@ class Mailbox:
         messages = self.messages(to)
         assert messages, f"no email to {to}"
         return messages[-1]
+
+    def settled(self, to: str, timeout: float = 5.0) -> OutboxMessage:
+        """The newest email to `to` once a sender has tried it (sending happens off-request)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.last(to)
+            if (message.tries and message.status != "sending") or time.monotonic() > deadline:
+                return message
+            time.sleep(0.02)
 
     def link(self, to: str) -> str:
         """The /verify URL of the newest email to this address (text and HTML parts agree)."""

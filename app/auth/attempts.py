@@ -89,7 +89,7 @@ def start_attempt(
     message = _send_link(attempt, origin, now, email_case)
     record(f"{kind}.started", origin, user_id=user_id, subject_id=attempt.id)
     db.session.commit()
-    mail.deliver(message.id, now)
+    mail.send_soon(message.id)
     return attempt
 
 
@@ -156,7 +156,7 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
     _close_links(attempt.id, LINK_REPLACED)
     message = _send_link(attempt, origin, now, email_case_for_resend(attempt))
     db.session.commit()
-    mail.deliver(message.id, now)
+    mail.send_soon(message.id)
     return attempt
 
 

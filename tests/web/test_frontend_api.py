@@ -89,7 +89,7 @@ def test_wrong_method_is_a_json_405(client, attempt_id):
     assert response.status_code == 405 and response.get_json()["errors"][0]["message"]
 
 
-def test_failed_delivery_is_reported_to_the_waiting_tab(make_app):
+def test_failed_delivery_is_reported_to_the_waiting_tab(make_app, mailbox):
     app = make_app(
         MAIL_DELIVERY="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_SUPPRESS_SEND=False
     )
@@ -98,6 +98,7 @@ def test_failed_delivery_is_reported_to_the_waiting_tab(make_app):
     location = client.post(
         "/sign-up", data={"csrf_token": token, "email_address": "grace@example.com"}
     ).location
+    assert mailbox.settled("grace@example.com").last_error  # the sender tried, off-request
     body = client.get(location.replace("/sign-up/", "/api/sign-ups/")).get_json()
     assert body["email_delivery"] == "failed"
     assert "could not send the email yet" in client.get(location).get_data(as_text=True)

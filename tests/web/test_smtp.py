@@ -62,6 +62,7 @@ def test_the_email_arrives_over_smtp_and_its_link_works(smtp_app, start_smtp, ma
     inbox = start_smtp()
     client = smtp_app.test_client()
     assert start_sign_up(client, "grace@example.com").status_code == 302
+    assert mailbox.settled("grace@example.com").status == "sent"  # sent off the request
     [message] = inbox.messages
     assert message["To"] == "grace@example.com" and message["Subject"] == "Finish signing up"
     assert message["From"] == "Latchkey <auth@latchkey.test>"
@@ -85,7 +86,7 @@ def test_with_the_server_down_the_email_waits_and_is_delivered_exactly_once(
 ):
     client = smtp_app.test_client()
     location = start_sign_up(client, "grace@example.com").location
-    queued = mailbox.last("grace@example.com")
+    queued = mailbox.settled("grace@example.com")
     assert queued.status == "queued" and "ConnectionRefused" in queued.last_error
     assert "could not send the email yet" in client.get(location).get_data(as_text=True)
 
@@ -105,9 +106,34 @@ def test_the_waiting_tab_retries_a_failed_email_when_it_is_due(smtp_app, start_s
 
     client = smtp_app.test_client()
     location = start_sign_up(client, "grace@example.com").location
+    mailbox.settled("grace@example.com")
     inbox = start_smtp()
     status = location.replace("/sign-up/", "/api/sign-ups/")
     assert client.get(status).get_json()["email_delivery"] == "failed"  # not due yet
     clock.travel(16)
     assert client.get(status).get_json()["email_delivery"] == "sent"
     assert len(inbox.messages) == 1
+
+
+class SlowInbox(Inbox):
+    """A server that takes a second to accept each message."""
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(1)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_the_request_only_enqueues_and_the_email_is_sent_after(smtp_app, smtp_port, mailbox):
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        client = smtp_app.test_client()
+        assert start_sign_up(client, "grace@example.com").status_code == 302
+        assert inbox.messages == []  # the answer did not wait for the SMTP server
+        assert mailbox.settled("grace@example.com").status == "sent"
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
