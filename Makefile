@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format install install-test browser clean
+.PHONY: run test lint format install install-test browser clean bench
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,11 @@ test: install-test browser lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmarks: ratios against a bare Flask endpoint served the same way, in the same run.
+/usr/bin/wrk:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
+bench: install-test browser /usr/bin/wrk
+	$(BIN)/python -m bench.run

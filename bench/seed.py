@@ -1,0 +1,143 @@
+"""Bulk rows for the benchmarks: users, attempts with known link tokens, expired attempts."""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from app import clock
+from app.auth.tokens import hash_token
+from app.extensions import db
+from app.ids import new_id
+from app.models import Attempt, Client, EmailAddress, EmailLink, User
+
+CHUNK = 10_000
+
+
+def _chunked(model, rows):
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model), rows[start : start + CHUNK])
+    db.session.commit()
+
+
+def client(secret: str) -> str:
+    """A client row for the cookie secret the load generator sends."""
+    client_id = new_id("client")
+    _chunked(
+        Client,
+        [
+            {
+                "id": client_id,
+                "secret_hash": hash_token(secret),
+                "user_agent": "wrk",
+                "created_at": clock.now(),
+            }
+        ],
+    )
+    return client_id
+
+
+def users(count: int, start: int = 0) -> None:
+    """`count` users with one verified, primary-less address each (user{n}@bench.example)."""
+    now = clock.now()
+    for first in range(start, start + count, CHUNK):
+        numbers = range(first, min(first + CHUNK, start + count))
+        user_ids = [new_id("user") for _ in numbers]
+        _chunked(
+            User,
+            [
+                {
+                    "id": uid,
+                    "created_at": now,
+                    "updated_at": now,
+                    "public_metadata": {},
+                    "private_metadata": {},
+                    "is_admin": False,
+                    "banned": False,
+                }
+                for uid in user_ids
+            ],
+        )
+        _chunked(
+            EmailAddress,
+            [
+                {
+                    "id": new_id("idn"),
+                    "user_id": uid,
+                    "email": f"user{n}@bench.example",
+                    "normalized": f"user{n}@bench.example",
+                    "verified_at": now,
+                    "verification_strategy": "admin",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n, uid in zip(numbers, user_ids, strict=True)
+            ],
+        )
+
+
+def _attempt(client_id, email, now, expire_at, status="pending"):
+    return {
+        "id": new_id("sia"),
+        "kind": "sign_in",
+        "status": status,
+        "client_id": client_id,
+        "email": email,
+        "normalized": email,
+        "expire_at": expire_at,
+        "last_sent_at": now,
+        "abandon_at": now + timedelta(hours=24),
+        "created_at": now,
+        "updated_at": now,
+        "verified_from_same_client": False,
+        "requester_user_agent": "",
+    }
+
+
+def expired_attempts(count: int, client_id: str) -> None:
+    """Old, expired, abandoned attempts with their spent links: what piles up over months."""
+    old = clock.now() - timedelta(days=30)
+    for first in range(0, count, CHUNK):
+        rows = [
+            _attempt(client_id, f"user{n}@bench.example", old, old, "abandoned")
+            for n in range(first, min(first + CHUNK, count))
+        ]
+        _chunked(Attempt, rows)
+        _chunked(
+            EmailLink,
+            [
+                {
+                    "id": new_id("eml"),
+                    "attempt_id": row["id"],
+                    "token_hash": secrets.token_hex(32),
+                    "status": "replaced",
+                    "expire_at": old,
+                    "created_at": old,
+                }
+                for row in rows
+            ],
+        )
+
+
+def live_links(count: int, client_id: str, email: str) -> tuple[list[str], str]:
+    """`count` pending sign-in attempts of `email` on the client, with their link tokens;
+    also returns one attempt id whose status the load generator asks for."""
+    now = clock.now()
+    rows = [_attempt(client_id, email, now, now + timedelta(hours=1)) for _ in range(count)]
+    tokens = [secrets.token_urlsafe(32) for _ in rows]
+    _chunked(Attempt, rows)
+    _chunked(
+        EmailLink,
+        [
+            {
+                "id": new_id("eml"),
+                "attempt_id": row["id"],
+                "token_hash": hash_token(token),
+                "status": "pending",
+                "expire_at": row["expire_at"],
+                "created_at": now,
+            }
+            for row, token in zip(rows, tokens, strict=True)
+        ],
+    )
+    return tokens, rows[-1]["id"]
