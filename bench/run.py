@@ -201,10 +201,14 @@ def click_to_navigate(url: str, app, runs: int = 20) -> list[float]:
             button = phone.get_by_role("button", name="Yes, it was me: approve")
             button.wait_for()
             time.sleep(0.3)  # let the waiting tab's long-poll settle into its wait
-            started = time.perf_counter()
-            button.click()
+            # Both instants come from the browser's own clock: the approving POST leaving
+            # device B, and device A's waiting tab starting its navigation (to /continue).
+            with phone.expect_request("**/verify") as approval:
+                with waiting.expect_request("**/continue", timeout=10_000) as navigation:
+                    button.click()
             waiting.wait_for_url(re.compile(r"/user$"), timeout=10_000)
-            samples.append((time.perf_counter() - started) * 1000)
+            started = approval.value.timing["startTime"]
+            samples.append(navigation.value.timing["startTime"] - started)
             a.close()
             b.close()
         browser.close()

@@ -229,7 +229,7 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
     return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
 
 
-def wait_for_change(attempt: Attempt, seen: str, timeout: float, interval: float = 0.1) -> None:
+def wait_for_change(attempt: Attempt, seen: str, timeout: float, interval: float = 0.05) -> None:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
 
     Each check is one primary-key read in its own short transaction, so a waiting tab holds

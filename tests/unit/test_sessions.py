@@ -50,3 +50,40 @@ def test_a_banned_users_sessions_stop_working(session, now):
 
 def test_unknown_session_ids_do_not_load(ctx, now):
     assert load_session("sess_nope", now) is None
+
+
+@pytest.fixture
+def statements():
+    """The SQL statements run while the block runs."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def count():
+        seen = []
+        engine = db.engine
+
+        def record(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return count
+
+
+def test_the_per_request_check_is_one_indexed_read(session, now, statements):
+    session_id = session.id
+    db.session.expunge_all()
+    with statements() as seen:
+        assert load_session(session_id, later(now, 30)) is not None
+    assert len(seen) == 1 and seen[0].lstrip().upper().startswith("SELECT")
+    assert "WHERE sessions.id = " in seen[0]  # the primary key
+    db.session.expunge_all()
+    with statements() as seen:
+        load_session(session_id, later(now, 61))
+    assert [s.split()[0].upper() for s in seen] == ["SELECT", "UPDATE"]  # once a minute
