@@ -133,11 +133,12 @@ class Timer:
     """Sequential requests on one keep-alive connection: per-request latency in ms."""
 
     def __init__(self, url: str, cookie: str):
-        host, port = url.removeprefix("http://").split(":")
-        self.connection = http.client.HTTPConnection(host, int(port))
+        self.host, self.port = url.removeprefix("http://").split(":")
         self.cookie = cookie
 
     def median(self, method: str, path: str, bodies: list[str | None]) -> float:
+        # A new connection each series: gunicorn closes idle keep-alive ones (seeding is long).
+        self.connection = http.client.HTTPConnection(self.host, int(self.port))
         times = []
         for body in bodies:
             headers = {"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"}
