@@ -85,7 +85,11 @@ class RedactTokens(logging.Filter):
         from app.views.context import redact
 
         record.msg = redact(str(record.msg))
-        if record.args:
+        if isinstance(record.args, dict):  # gunicorn's access log passes a mapping
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        elif record.args:
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 

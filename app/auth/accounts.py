@@ -11,7 +11,7 @@ from app.auth.email_verification import start_email_verification
 from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
 from app.auth.sessions import revoke_user_sessions
-from app.auth.users import create_user, owner_of
+from app.auth.users import commit_unless_taken, create_user, owner_of
 from app.extensions import db
 from app.models import EmailAddress, User
 
@@ -84,7 +84,7 @@ def create_user_with_addresses(
     user.first_name, user.last_name = first_name, last_name
     user.public_metadata = public_metadata or {}
     record("user.created_by_admin", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
-    db.session.commit()
+    commit_unless_taken()
     return user
 
 

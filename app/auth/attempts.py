@@ -145,9 +145,14 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
         raise RateLimited(wait, "You can request another email in {s}.")
     check_address_quota(attempt.normalized, now)
     # Only a still-pending attempt may get a link: a consume that won a moment ago keeps it closed.
+    # The cooldown is part of the condition: of two resends racing, one sends.
     claimed = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
+        .where(
+            Attempt.id == attempt.id,
+            Attempt.status == PENDING,
+            Attempt.last_sent_at == attempt.last_sent_at,
+        )
         .values(last_sent_at=now)
     )
     if claimed.rowcount != 1:

@@ -109,15 +109,20 @@ def _check(token: str | None, now: datetime) -> SignInToken:
     row = db.session.scalar(select(SignInToken).where(SignInToken.token_hash == hash_token(token)))
     if row is None:
         raise TokenInvalid()
+    error = None
     if row.status == TOKEN_ACCEPTED:
-        raise TokenAlreadyUsed()
-    if row.status == TOKEN_REVOKED:
-        raise TokenRevoked()
-    if row.expire_at <= now:
-        raise TokenExpired()
-    user = db.session.get(User, row.user_id)
-    if user is None or user.banned:
-        raise TokenUserBanned()
+        error = TokenAlreadyUsed()
+    elif row.status == TOKEN_REVOKED:
+        error = TokenRevoked()
+    elif row.expire_at <= now:
+        error = TokenExpired()
+    else:
+        user = db.session.get(User, row.user_id)
+        if user is None or user.banned:
+            error = TokenUserBanned()
+    if error is not None:
+        error.token = row  # so the audit row says whose token it was
+        raise error
     return row
 
 
@@ -131,7 +136,14 @@ def check_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Sig
 
 
 def _record_rejection(error: TokenError, origin: Origin) -> None:
-    record("sign_in_token.rejected", origin, reason=error.reason)
+    row = getattr(error, "token", None)
+    record(
+        "sign_in_token.rejected",
+        origin,
+        user_id=row.user_id if row else None,
+        subject_id=row.id if row else None,
+        reason=error.reason,
+    )
     db.session.commit()
 
 

@@ -3,8 +3,10 @@
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.audit import Origin, record
+from app.auth.errors import EmailTaken
 from app.extensions import db
 from app.models import EmailAddress, User
 
@@ -37,3 +39,15 @@ def create_user(
     user.primary_email_address = address
     record("user.created", origin, user_id=user.id, subject_id=user.id)
     return user
+
+
+def commit_unless_taken() -> None:
+    """Commit; if another request verified the same address a moment ago, say it is taken.
+
+    The unique index on verified addresses decides races that the checks before cannot.
+    """
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken() from None

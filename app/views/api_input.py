@@ -35,11 +35,20 @@ def body() -> dict:
         raise MalformedRequest("Content-Type must be application/json.")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting deeper than Python's
         raise MalformedRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise MalformedRequest("The request body must be a JSON object.")
+    if "\\u0000" in raw.decode("utf-8", "replace").lower():
+        raise MalformedRequest("Strings may not contain NUL characters.")
     return data
+
+
+def refuse_nul_in_query() -> None:
+    # PostgreSQL refuses NUL in text, so it must be a 4xx here, never a 500 there.
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value:
+            raise FormParamInvalid(f"{name} may not contain NUL characters.", param=name)
 
 
 def required(data: dict, name: str, kind=str):
@@ -48,7 +57,7 @@ def required(data: dict, name: str, kind=str):
     return typed(data, name, kind)
 
 
-def typed(data: dict, name: str, kind):
+def typed(data: dict, name: str, kind, max_length: int = 2048):
     value = data.get(name)
     if value is None:
         return None
@@ -58,9 +67,12 @@ def typed(data: dict, name: str, kind):
         return value
     if not isinstance(value, kind):
         raise FormParamFormat(f"{name} must be of type {kind.__name__}.", param=name)
-    if kind is str and len(value) > 2048:
+    if kind is str and len(value) > max_length:
         raise FormParamInvalid(f"{name} is too long.", param=name)
     return value
+
+
+MAX_QUERY_INT = 10**9
 
 
 def query_int(name: str, default: int) -> int:
@@ -68,9 +80,12 @@ def query_int(name: str, default: int) -> int:
     if value is None:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise FormParamInvalid(f"{name} must be a whole number.", param=name) from None
+    if abs(number) > MAX_QUERY_INT:  # past what a database integer holds
+        raise FormParamInvalid(f"{name} is out of range.", param=name)
+    return number
 
 
 def listing(items: list[dict], total: int):

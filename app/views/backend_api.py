@@ -16,6 +16,7 @@ from app.views.api_input import (
     body,
     listing,
     query_int,
+    refuse_nul_in_query,
     required,
     typed,
 )
@@ -52,6 +53,7 @@ limiter.limit(
 def authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
+    refuse_nul_in_query()
     secret = _bearer()
     if not secret:
         raise AuthorizationHeaderInvalid()
@@ -113,8 +115,8 @@ def create_user():
     user = accounts.create_user_with_addresses(
         emails,
         clock.now(),
-        first_name=typed(data, "first_name", str),
-        last_name=typed(data, "last_name", str),
+        first_name=typed(data, "first_name", str, NAME_LENGTH),
+        last_name=typed(data, "last_name", str, NAME_LENGTH),
         public_metadata=typed(data, "public_metadata", dict),
         origin=origin(),
         actor_id=actor(),
@@ -149,6 +151,7 @@ def get_user(user_id: str):
     return jsonify(user_json(accounts.get_user(user_id)))
 
 
+NAME_LENGTH = 255  # the columns' width
 USER_FIELDS = {
     "first_name": str,
     "last_name": str,
@@ -163,7 +166,11 @@ USER_FIELDS = {
 def update_user(user_id: str):
     user = accounts.get_user(user_id)
     data = body()
-    changes = {name: typed(data, name, kind) for name, kind in USER_FIELDS.items() if name in data}
+    changes = {
+        name: typed(data, name, kind, NAME_LENGTH)
+        for name, kind in USER_FIELDS.items()
+        if name in data
+    }
     return jsonify(user_json(accounts.update_user(user, changes, origin(), actor())))
 
 

@@ -1,8 +1,9 @@
 """/dev/mailbox: the outbox as a mailbox, registered only when mail is not sent over SMTP."""
 
+import ipaddress
 import re
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
 from app.extensions import db
@@ -13,8 +14,15 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 @bp.before_request
-def token_page():
-    g.token_page = True  # messages hold live links
+def local_only():
+    # The mailbox holds live sign-in links: outside debug mode only this machine may read it,
+    # so an app deployed without MAIL_SERVER does not hand out everybody's links.
+    if (
+        not current_app.debug
+        and not ipaddress.ip_address(request.remote_addr or "0.0.0.0").is_loopback
+    ):
+        abort(404)
+    g.token_page = True
 
 
 @bp.get("/mailbox")

@@ -291,3 +291,28 @@ def test_metadata_is_merged_and_null_removes_a_key(api, user_id):
     ).get_json()
     assert merged["public_metadata"] == {"seats": {"max": 5, "used": 2}}
     assert merged["private_metadata"] == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/users?user_id=a%00b", "/users?offset=99999999999999999999", "/sessions?limit=10000000000"],
+)
+def test_hostile_query_values_are_422_not_500(api, path):
+    assert api.get(path).status_code == 422
+
+
+def test_hostile_bodies_are_4xx_not_500(api, user_id):
+    deep = '{"public_metadata": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert_error(
+        api.patch(f"/users/{user_id}", data=deep, content_type="application/json"),
+        400,
+        "malformed_request",
+    )
+    nul = api.post(
+        "/users",
+        data='{"email_address": ["a\\u0000@example.com"]}',
+        content_type="application/json",
+    )
+    assert_error(nul, 400, "malformed_request")
+    long_name = api.patch(f"/users/{user_id}", json={"first_name": "x" * 256})
+    assert_error(long_name, 422, "form_param_value_invalid", "first_name")

@@ -87,3 +87,14 @@ def test_user_agents_are_described_for_people():
     assert describe(CHROME) == "Chrome 156 on Linux"
     assert describe(IPHONE).endswith("on iOS")
     assert describe("") == "an unknown browser"
+
+
+def test_the_log_filter_redacts_tokens_in_gunicorn_style_mapping_arguments():
+    import logging
+
+    from app import RedactTokens
+
+    record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%(r)s", (), None)
+    record.args = {"r": "GET /verify?token=s3cret HTTP/1.1", "s": 200}
+    assert RedactTokens().filter(record)
+    assert record.getMessage() == "GET /verify?token=[redacted] HTTP/1.1"

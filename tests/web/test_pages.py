@@ -137,3 +137,11 @@ def test_dev_mailbox_is_absent_when_mail_goes_over_smtp(make_app):
     smtp_app = make_app(MAIL_SERVER="127.0.0.1", MAIL_DELIVERY=None)
     assert smtp_app.config["MAIL_DELIVERY"] == "smtp"
     assert smtp_app.test_client().get("/dev/mailbox").status_code == 404
+
+
+def test_dev_mailbox_is_only_for_this_machine_outside_debug(app, make_app):
+    remote = {"REMOTE_ADDR": "203.0.113.9"}
+    assert app.test_client().get("/dev/mailbox", environ_base=remote).status_code == 404
+    assert app.test_client().get("/dev/mailbox").status_code == 200  # loopback
+    debug = make_app(DEBUG=True)
+    assert debug.test_client().get("/dev/mailbox", environ_base=remote).status_code == 200
