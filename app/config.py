@@ -84,6 +84,9 @@ SETTINGS = {
     "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),
     "MAIL_SEND_INLINE": (False, parse_bool),
+    # How many reverse proxies in front set X-Forwarded-For/-Proto. 0: the headers are ignored,
+    # so nobody can forge an IP to slip past the per-IP limits or into the audit log.
+    "TRUSTED_PROXIES": (0, int),
 }
 
 

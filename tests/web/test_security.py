@@ -168,3 +168,32 @@ def test_a_waiting_tab_cannot_be_read_across_origins(client, auth):
     response = client.get(location.replace("/sign-up/", "/api/sign-ups/"))
     assert "Access-Control-Allow-Origin" not in response.headers
     assert re.match(r"sua_", location.rsplit("/", 1)[1])
+
+
+def test_forged_x_forwarded_for_does_not_dodge_the_ip_limit(make_app):
+    client = make_app(EMAIL_REQUESTS_PER_IP="2 per minute").test_client()
+    token = csrf_token(client, "/sign-up")
+    statuses = [
+        client.post(
+            "/sign-up",
+            data={"csrf_token": token, "email_address": "bad"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [422, 422, 429]
+
+
+def test_a_configured_proxy_supplies_the_client_ip(make_app):
+    app = make_app(TRUSTED_PROXIES=1, EMAIL_REQUESTS_PER_IP="2 per minute")
+    client = app.test_client()
+    token = csrf_token(client, "/sign-up")
+    statuses = [
+        client.post(
+            "/sign-up",
+            data={"csrf_token": token, "email_address": "bad"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [422, 422, 422]  # three clients behind one proxy, one request each
