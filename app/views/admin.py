@@ -9,6 +9,7 @@ from flask_login import current_user
 from app import clock
 from app.auth import accounts, email_addresses, sessions, sign_in_tokens
 from app.auth.errors import AuthError, FormParamInvalid, NotFound
+from app.extensions import login_manager
 from app.models.sessions import ACTIVE
 from app.views.context import current_origin, email_rate_limit
 from app.views.paging import Page, requested_page
@@ -23,8 +24,6 @@ def admin_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            from app.extensions import login_manager
-
             return login_manager.unauthorized()
         if not current_user.user.is_admin:
             abort(403)

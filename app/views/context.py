@@ -2,7 +2,8 @@
 
 import re
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask import session as cookie
 from flask_login import login_user
 
 from app import clock
@@ -20,14 +21,8 @@ _TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']+")
 
 # SPEC §6: 30 email-sending requests per IP per minute, across all the routes that send.
 email_rate_limit = limiter.shared_limit(
-    lambda: limiter_config("EMAIL_REQUESTS_PER_IP"), scope="email-ip", methods=["POST"]
+    lambda: current_app.config["EMAIL_REQUESTS_PER_IP"], scope="email-ip", methods=["POST"]
 )
-
-
-def limiter_config(name: str):
-    from flask import current_app
-
-    return current_app.config[name]
 
 
 def redact(text: str) -> str:
@@ -50,8 +45,6 @@ def current_origin(create_client: bool = False) -> Origin:
 
 def sign_in_browser(session: Session) -> None:
     """Rotate the cookie session and bind it to the new server-side session."""
-    from flask import session as cookie
-
     cookie.clear()
     cookie.permanent = True
     login_user(SignedIn(session))
@@ -65,8 +58,6 @@ def _read_client_cookie() -> None:
 
 def _set_headers(response):
     if g.get("new_client"):
-        from flask import current_app
-
         response.set_cookie(
             CLIENT_COOKIE,
             g.client_secret,
@@ -132,6 +123,4 @@ def register(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import redirect, url_for
-
         return redirect(url_for("pages.sign_in", redirect_url=request.full_path.rstrip("?")))

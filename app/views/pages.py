@@ -1,6 +1,7 @@
 """Home, sign-in and sign-up forms, sign-out, and the health check."""
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
@@ -73,8 +74,6 @@ def sign_out():
     if current_user.is_authenticated:
         end_session(current_user.session.id, current_origin(), clock.now())
         logout_user()
-    from flask import session as cookie
-
     cookie.clear()
     return redirect(url_for("pages.home"))
 

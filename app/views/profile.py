@@ -127,24 +127,27 @@ def verify(address_id: str):
     return redirect(url_for("profile.email_address", address_id=address_id))
 
 
-@bp.post("/email-addresses/<address_id>/primary")
-def make_primary(address_id: str):
+def change_address(address_id: str, change, success: str):
+    """Apply a domain change to one of the user's addresses; its refusal becomes the flash."""
     address = _own_address(address_id)
+    email = address.email
     try:
-        email_addresses.make_primary(address, current_origin(), current_user.user.id)
+        change(address, current_origin(), current_user.user.id)
     except AuthError as error:
         return done(error.message, "error")
-    return done(f"{address.email} is now your primary address.")
+    return done(success.format(email=email))
+
+
+@bp.post("/email-addresses/<address_id>/primary")
+def make_primary(address_id: str):
+    return change_address(
+        address_id, email_addresses.make_primary, "{email} is now your primary address."
+    )
 
 
 @bp.post("/email-addresses/<address_id>/remove")
 def remove(address_id: str):
-    address = _own_address(address_id)
-    try:
-        email_addresses.remove_email_address(address, current_origin(), current_user.user.id)
-    except AuthError as error:
-        return done(error.message, "error")
-    return done(f"{address.email} was removed.")
+    return change_address(address_id, email_addresses.remove_email_address, "{email} was removed.")
 
 
 @bp.post("/sessions/<session_id>/revoke")
