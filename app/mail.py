@@ -27,8 +27,11 @@ DELIVERED_BODY = "(Delivered. The body held a one-time link and is not kept.)"
 def queue_email(
     template: str, to: str, to_normalized: str, now: datetime, attempt_id=None, **context
 ) -> OutboxMessage:
-    """Add a rendered email to the outbox; it is sent once the caller's transaction commits."""
+    """Add a rendered email to the outbox; it is sent once the caller's transaction commits.
+
+    The dev mailbox shows the outbox itself, so there the row is delivered as it is written."""
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    delivered = current_app.config["MAIL_DELIVERY"] == "dev_mailbox"
     message = OutboxMessage(
         attempt_id=attempt_id,
         to_address=to,
@@ -38,6 +41,8 @@ def queue_email(
         html_body=render_template(f"email/{template}.html", **context),
         next_try_at=now,
         created_at=now,
+        status=SENT if delivered else QUEUED,
+        sent_at=now if delivered else None,
     )
     db.session.add(message)
     db.session.flush()
@@ -118,8 +123,10 @@ def deliver_due(now: datetime | None = None, force: bool = False) -> tuple[int, 
 def send_soon(message_id: str) -> Future | None:
     """Deliver after the caller's commit, off the request (inline with MAIL_SEND_INLINE)."""
     app = current_app._get_current_object()
-    if app.config.get("MAIL_SEND_INLINE") or app.config["MAIL_DELIVERY"] == "dev_mailbox":
-        deliver(message_id)  # the dev mailbox is one UPDATE: no reason to hand it off
+    if app.config["MAIL_DELIVERY"] == "dev_mailbox":
+        return None  # delivered as it was written
+    if app.config.get("MAIL_SEND_INLINE"):
+        deliver(message_id)
         return None
 
     def send():

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import clock, mail
 from app.auth.audit import Origin, record
@@ -16,7 +16,7 @@ from app.auth.user_agents import describe
 from app.clock import to_ms
 from app.extensions import db
 from app.ids import new_id
-from app.models import Attempt, EmailLink, OutboxMessage
+from app.models import Attempt, Client, EmailLink, OutboxMessage
 from app.models.attempts import (
     ABANDONED,
     COMPLETE,
@@ -123,6 +123,36 @@ def _send_link(attempt: Attempt, origin: Origin, now: datetime, email_case: str)
     )
     record("link.issued", origin, user_id=attempt.user_id, subject_id=attempt.id, link=link.id)
     return message
+
+
+# Built once: the status poll is the hottest query there is.
+_ATTEMPT_WITH_EMAIL = (
+    select(Attempt, OutboxMessage)
+    .join(Client, Client.id == Attempt.client_id)
+    .outerjoin(OutboxMessage, OutboxMessage.attempt_id == Attempt.id)
+    .where(
+        Attempt.id == bindparam("attempt_id"),
+        Attempt.kind == bindparam("kind"),
+        Client.secret_hash == bindparam("secret_hash"),
+    )
+    .order_by(OutboxMessage.created_at.desc())
+    .limit(1)
+)
+
+
+def find_attempt_with_email(
+    kind: str, attempt_id: str, client_secret: str
+) -> tuple[Attempt, OutboxMessage | None]:
+    """The attempt this browser started, with its newest email, in one read (the status poll).
+
+    Any other browser gets NotFound, as with find_attempt."""
+    row = db.session.execute(
+        _ATTEMPT_WITH_EMAIL,
+        {"attempt_id": attempt_id, "kind": kind, "secret_hash": hash_token(client_secret)},
+    ).first()
+    if row is None:
+        raise NotFound("No such request.")
+    return row.Attempt, row.OutboxMessage
 
 
 def find_attempt(kind: str, attempt_id: str, client_id: str | None) -> Attempt:
@@ -234,28 +264,38 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
     return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
 
 
-def wait_for_change(attempt: Attempt, seen: str, timeout: float, interval: float = 0.05) -> None:
+def wait_for_change(attempt: Attempt, seen: str, timeout: float, interval: float = 0.05) -> bool:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
+    True if it waited at all (the attempt was read again).
 
     Each check is one primary-key read in its own short transaction, so a waiting tab holds
     no database connection (and no lock) while it sleeps, and any process's write is seen.
     """
     deadline = time.monotonic() + timeout
+    waited = False
     while attempt_version(attempt, clock.now()) == seen and time.monotonic() < deadline:
         db.session.rollback()  # ends the read: the connection goes back to the pool
         time.sleep(interval)
         db.session.refresh(attempt)
+        waited = True
+    return waited
 
 
-def view_attempt(attempt: Attempt, now: datetime) -> AttemptView:
-    status = public_status(attempt, now)
-    verification = _verification(attempt, status, now)
-    last_message = db.session.scalar(
+def newest_email(attempt_id: str) -> OutboxMessage | None:
+    return db.session.scalar(
         select(OutboxMessage)
-        .where(OutboxMessage.attempt_id == attempt.id)
+        .where(OutboxMessage.attempt_id == attempt_id)
         .order_by(OutboxMessage.created_at.desc())
         .limit(1)
     )
+
+
+def view_attempt(
+    attempt: Attempt, now: datetime, last_message: OutboxMessage | None
+) -> AttemptView:
+    """What the waiting tab shows, given the attempt and its newest email (see newest_email)."""
+    status = public_status(attempt, now)
+    verification = _verification(attempt, status, now)
     if last_message is None or last_message.status == SENT:
         delivery = "sent"
     elif last_message.last_error:

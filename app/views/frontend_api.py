@@ -8,13 +8,15 @@ from app.auth.attempts import (
     AttemptView,
     cancel_attempt,
     find_attempt,
+    find_attempt_with_email,
+    newest_email,
     resend_link,
     view_attempt,
     wait_for_change,
 )
 from app.auth.email_verification import cancel_email_verification, find_verification
 from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
-from app.views.context import current_origin, email_rate_limit
+from app.views.context import client_secret, current_origin, email_rate_limit
 
 bp = Blueprint("frontend_api", __name__, url_prefix="/api")
 
@@ -86,6 +88,10 @@ MAX_WAIT = 25  # seconds: under the usual 30 s proxy timeouts
 
 
 def _answer(attempt):
+    return _answer_with(attempt, newest_email(attempt.id))
+
+
+def _answer_with(attempt, last_email):
     """The attempt's JSON; with ?wait=N&seen=VERSION, held until it changes (a long-poll)."""
     seen = request.args.get("seen")
     if seen and request.method == "GET":
@@ -93,9 +99,9 @@ def _answer(attempt):
             wait = min(float(request.args.get("wait", 0)), MAX_WAIT)
         except ValueError:
             wait = 0
-        if wait > 0:
-            wait_for_change(attempt, seen, wait)
-    return jsonify(attempt_json(view_attempt(attempt, clock.now())))
+        if wait > 0 and wait_for_change(attempt, seen, wait):
+            last_email = newest_email(attempt.id)  # it may have changed while we waited
+    return jsonify(attempt_json(view_attempt(attempt, clock.now(), last_email)))
 
 
 def _attempt(collection: str, attempt_id: str):
@@ -104,7 +110,9 @@ def _attempt(collection: str, attempt_id: str):
 
 @bp.get(f"/{COLLECTION}/<attempt_id>")
 def show(collection: str, attempt_id: str):
-    return _answer(_attempt(collection, attempt_id))
+    # The waiting tab's poll: one read finds the attempt, checks the client and its email.
+    kind = KIND_OF_COLLECTION[collection]
+    return _answer_with(*find_attempt_with_email(kind, attempt_id, client_secret()))
 
 
 @bp.post(f"/{COLLECTION}/<attempt_id>/resend")

@@ -4,7 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app import clock
-from app.auth.attempts import cancel_attempt, find_attempt, resend_link, view_attempt
+from app.auth.attempts import (
+    cancel_attempt,
+    find_attempt,
+    newest_email,
+    resend_link,
+    view_attempt,
+)
 from app.auth.email_links import activate_attempt
 from app.auth.errors import AuthError
 from app.views.context import current_origin, email_rate_limit, sign_in_browser
@@ -26,7 +32,7 @@ def after_sign_in_url(attempt) -> str:
 def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **labels):
     """The "Check your email" page of any flow, in the state its JSON would give."""
     now = clock.now()
-    view = view_attempt(attempt, now)
+    view = view_attempt(attempt, now, newest_email(attempt.id))
     status = error.status if error else 200
     headers = {"Retry-After": str(error.retry_after)} if error and error.status == 429 else {}
     page = render_template(
