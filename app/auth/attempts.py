@@ -1,10 +1,11 @@
 """Email-link attempts, whatever the flow: start, resend, cancel, and the status a tab sees."""
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import InvalidRequestError
 
 from app import clock, mail
 from app.auth.audit import Origin, record
@@ -13,6 +14,7 @@ from app.auth.rate_limits import check_address_quota
 from app.auth.settings import setting
 from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
+from app.auth.watcher import watcher_for
 from app.clock import to_ms
 from app.extensions import db
 from app.ids import new_id
@@ -264,21 +266,21 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
     return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
 
 
-def wait_for_change(attempt: Attempt, seen: str, timeout: float, interval: float = 0.05) -> bool:
+def wait_for_change(attempt: Attempt, seen: str, timeout: float) -> bool:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
-    True if it waited at all (the attempt was read again).
+    True if it waited (the attempt was read again).
 
-    Each check is one primary-key read in its own short transaction, so a waiting tab holds
-    no database connection (and no lock) while it sleeps, and any process's write is seen.
-    """
-    deadline = time.monotonic() + timeout
-    waited = False
-    while attempt_version(attempt, clock.now()) == seen and time.monotonic() < deadline:
-        db.session.rollback()  # ends the read: the connection goes back to the pool
-        time.sleep(interval)
+    The wait holds no database connection or lock: the process's watcher checks all waiting
+    attempts in one query per tick and wakes this one when its version changes."""
+    if attempt_version(attempt, clock.now()) != seen:
+        return False
+    db.session.rollback()  # ends the read: the connection goes back to the pool
+    watcher_for(current_app._get_current_object(), attempt_version).wait(attempt.id, seen, timeout)
+    try:
         db.session.refresh(attempt)
-        waited = True
-    return waited
+    except InvalidRequestError:  # deleted while we waited (cleanup)
+        raise NotFound("No such request.") from None
+    return True
 
 
 def newest_email(attempt_id: str) -> OutboxMessage | None:
