@@ -5,20 +5,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import Attempt, OutboxMessage, Session
+from app.models import AddressQuota, Attempt, OutboxMessage, Session
 from app.models.mail import SENT
 from app.models.sessions import ACTIVE, EXPIRED
 
 KEEP = timedelta(days=7)  # finished rows stay a week for support questions; the audit log stays
 
 
-def _delete_in_batches(model, condition, batch: int) -> int:
+def _delete_in_batches(model, condition, batch: int, key=None) -> int:
+    key = key or model.id
     deleted = 0
     while True:
-        ids = db.session.scalars(select(model.id).where(condition).limit(batch)).all()
+        ids = db.session.scalars(select(key).where(condition).limit(batch)).all()
         if not ids:
             return deleted
-        db.session.execute(delete(model).where(model.id.in_(ids)))
+        db.session.execute(delete(model).where(key.in_(ids)))
         db.session.commit()
         deleted += len(ids)
 
@@ -42,5 +43,13 @@ def clean_up(now: datetime, batch: int = 1000) -> dict[str, int]:
         ),
         "sessions": _delete_in_batches(
             Session, (Session.status != ACTIVE) & (Session.updated_at < now - KEEP), batch
+        ),
+        # A quota row only serialises the check (the count comes from the outbox), so dropping
+        # old ones never lifts a limit.
+        "address_quotas": _delete_in_batches(
+            AddressQuota,
+            AddressQuota.checked_at < now - timedelta(days=1),
+            batch,
+            key=AddressQuota.normalized,
         ),
     }

@@ -34,3 +34,13 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_column()
+
+
+class AddressQuota(db.Model):
+    """An address emailed lately. Writing its row first serialises the quota check per address:
+    of requests racing to email one address, each counts the others' emails (rate_limits)."""
+
+    __tablename__ = "address_quotas"
+
+    normalized: Mapped[str] = mapped_column(String(320), primary_key=True)
+    checked_at: Mapped[datetime]
