@@ -137,7 +137,10 @@ def finish(config: dict) -> None:
 
 
 def engine_options(url: str) -> dict:
+    # A database error's message leaves out the statement's values: an outbox row holds a live
+    # link, and an error logged with its parameters would put the token in the log.
+    options = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {**options, "connect_args": {"timeout": 30}}
+    return {**options, "pool_pre_ping": True}

@@ -6,6 +6,7 @@ import urllib.request
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import EmailLink
@@ -197,3 +198,11 @@ def test_a_configured_proxy_supplies_the_client_ip(make_app):
         for n in range(3)
     ]
     assert statuses == [422, 422, 422]  # three clients behind one proxy, one request each
+
+
+def test_a_database_error_does_not_carry_the_statements_values(app):
+    # An outbox row holds a live link: if its INSERT failed, the logged error must not show it.
+    secret = "https://localhost/verify?token=s3cretT0kenValue_abcdefghijklmnopqrstuvwxyz0"
+    with app.app_context(), pytest.raises(DBAPIError) as caught:
+        db.session.execute(text("SELECT * FROM no_such_table WHERE body = :body"), {"body": secret})
+    assert "no_such_table" in str(caught.value) and secret not in str(caught.value)
