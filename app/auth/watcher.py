@@ -66,11 +66,13 @@ class Watcher:
         while True:
             with self.lock:
                 watched = list(self.waiters)
-            if watched:
-                try:
-                    self._check(watched)
-                except Exception:  # the database is away: keep the tabs waiting, try next tick
-                    self.app.logger.warning("the attempt watcher could not read", exc_info=True)
+                if not watched:  # nobody waits: stop; the next wait starts a new thread
+                    self.thread = None
+                    return
+            try:
+                self._check(watched)
+            except Exception:  # the database is away: keep the tabs waiting, try next tick
+                self.app.logger.warning("the attempt watcher could not read", exc_info=True)
             time.sleep(TICK)
 
     def _check(self, attempt_ids: list[str]) -> None:
