@@ -274,8 +274,10 @@ def wait_for_change(attempt: Attempt, seen: str, timeout: float) -> bool:
     attempts in one query per tick and wakes this one when its version changes."""
     if attempt_version(attempt, clock.now()) != seen:
         return False
+    attempt_id = attempt.id  # read before the rollback expires it: reading it after reloads
+    # the row and opens a transaction that would hold a pooled connection for the whole wait
     db.session.rollback()  # ends the read: the connection goes back to the pool
-    watcher_for(current_app._get_current_object(), attempt_version).wait(attempt.id, seen, timeout)
+    watcher_for(current_app._get_current_object(), attempt_version).wait(attempt_id, seen, timeout)
     try:
         db.session.refresh(attempt)
     except InvalidRequestError:  # deleted while we waited (cleanup)
