@@ -2,6 +2,9 @@
 
 from functools import cache
 
+from app.auth.sign_in_tokens import MAX_LIFETIME
+from app.views.openapi_links import EMAIL_ADDRESS_LINKS, SIGN_IN_TOKEN_LINKS, USER_LINKS
+
 NULLABLE_STRING = {"type": "string", "nullable": True}
 NULLABLE_INT = {"type": "integer", "nullable": True}
 TIME = {"type": "integer", "description": "Unix milliseconds"}
@@ -148,10 +151,12 @@ ERROR_STATUSES = {
 }
 
 
-def answer(schema: dict, description="Success") -> dict:
+def answer(schema: dict, description="Success", links: dict | None = None) -> dict:
     responses = {
         "200": {"description": description, "content": {"application/json": {"schema": schema}}}
     }
+    if links:
+        responses["200"]["links"] = links
     for status, text in ERROR_STATUSES.items():
         responses[status] = {
             "description": text,
@@ -189,8 +194,12 @@ def json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def operation(summary: str, response: dict, *, params=(), body=None) -> dict:
-    spec = {"summary": summary, "parameters": list(params), "responses": answer(response)}
+def operation(summary: str, response: dict, *, params=(), body=None, links=None) -> dict:
+    spec = {
+        "summary": summary,
+        "parameters": list(params),
+        "responses": answer(response, links=links),
+    }
     if body is not None:
         spec["requestBody"] = json_body(body)
     return spec
@@ -244,10 +253,15 @@ def openapi_document() -> dict:
                     body=obj(
                         {"user_id": {"type": "string"}},
                         {
-                            "expires_in_seconds": {"type": "integer", "minimum": 1},
+                            "expires_in_seconds": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIFETIME,
+                            },
                             "redirect_url": {"type": "string"},
                         },
                     ),
+                    links=SIGN_IN_TOKEN_LINKS,
                 )
             },
             "/sign_in_tokens/{sign_in_token_id}": {
@@ -260,6 +274,7 @@ def openapi_document() -> dict:
                     "Revoke a pending sign-in token",
                     ref("SignInToken"),
                     params=[path_id("sign_in_token_id")],
+                    links=SIGN_IN_TOKEN_LINKS,
                 )
             },
             "/users": {
@@ -301,13 +316,14 @@ def openapi_document() -> dict:
                             "public_metadata": {"type": "object"},
                         },
                     ),
+                    links=USER_LINKS,
                 ),
             },
             "/users/count": {
                 "get": operation("Count users", ref("TotalCount"), params=USER_FILTERS)
             },
             "/users/{user_id}": {
-                "get": operation("Get a user", ref("User"), params=[user_id]),
+                "get": operation("Get a user", ref("User"), params=[user_id], links=USER_LINKS),
                 "patch": operation(
                     "Update a user", ref("User"), params=[user_id], body=obj({}, USER_CHANGES)
                 ),
@@ -330,7 +346,10 @@ def openapi_document() -> dict:
             },
             "/users/{user_id}/ban": {
                 "post": operation(
-                    "Ban a user and end their sessions", ref("User"), params=[user_id]
+                    "Ban a user and end their sessions",
+                    ref("User"),
+                    params=[user_id],
+                    links=USER_LINKS,
                 )
             },
             "/users/{user_id}/unban": {
@@ -344,6 +363,7 @@ def openapi_document() -> dict:
                         {"user_id": {"type": "string"}, "email_address": {"type": "string"}},
                         {"verified": {"type": "boolean"}, "primary": {"type": "boolean"}},
                     ),
+                    links=EMAIL_ADDRESS_LINKS,
                 )
             },
             "/email_addresses/{email_address_id}": {

@@ -1,0 +1,162 @@
+"""What a hostile client can send, as Hypothesis strategies, and the settings every fuzz test runs
+with: derandomized, so CI meets the same examples each run and is red for a reason."""
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote_from_bytes
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+
+def fuzzing(max_examples: int) -> settings:
+    """Fixed examples, no example database, no deadline (the first request warms Jinja up).
+
+    Function-scoped fixtures are fine here: the app and its database live for the whole test
+    and every example is a request against them, as from a stream of hostile clients.
+    """
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+# Any code point, lone surrogates and control characters (NUL, CR, LF, DEL) made frequent.
+CHARACTERS = st.one_of(
+    st.characters(exclude_categories=()),
+    st.characters(categories=["Cs", "Cc", "Cf", "Zl", "Zp"]),
+    st.sampled_from("\x00\r\n\t @<>\"';,%\\/.:+"),
+)
+TEXT = st.one_of(
+    st.text(CHARACTERS, max_size=40),
+    # Long values: past column widths and the 320-character address limit, short of 64 KB.
+    st.builds(
+        lambda part, times: part * times,
+        st.text(CHARACTERS, min_size=1, max_size=4),
+        st.integers(80, 6000),
+    ),
+)
+# Addresses every flow accepts: ASCII mailboxes, any domain, international ones included.
+GOOD_ADDRESSES = st.one_of(
+    st.emails(),
+    st.sampled_from(
+        [
+            "ada@exämple.com",
+            "ada@xn--exmple-cua.com",
+            "grace@例え.テスト",
+            "alan@faß.de",
+            " ADA@EXAMPLE.COM ",
+            "o'brien+tag@example.co.uk",
+        ]
+    ),
+)
+# And everything else a person or a script may type where an address belongs.
+ADDRESSES = st.one_of(
+    GOOD_ADDRESSES,
+    st.builds("{}@{}".format, TEXT, TEXT),
+    st.builds("{}@{}".format, st.emails(), st.emails()),
+    st.builds(
+        "{}{}{}".format,
+        st.emails(),
+        st.sampled_from(["\r\n", "\n", "\r", "\x00", "%0d%0a"]),
+        TEXT,
+    ),
+    st.sampled_from(
+        [
+            "ada@example.com\r\nBcc: eve@evil.example",
+            "ada@example.com\nSubject: hello",
+            "Ada <ada@example.com>",
+            '"ada lovelace"@example.com',
+            "ada@example.com, eve@evil.example",
+            "ünï@example.com",
+            "ada@ｅｘａｍｐｌｅ.com",
+            "ada\u200b@example.com",
+            "ada@[127.0.0.1]",
+            "ada@localhost",
+        ]
+    ),
+)
+# A value on the wire: text (UTF-8, lone surrogates kept as their 3-byte form) or raw bytes.
+WIRE = st.one_of(
+    TEXT.map(lambda text: text.encode("utf-8", "surrogatepass")),
+    ADDRESSES.map(lambda text: text.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=64),
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@dataclass
+class Body:
+    """A request body as sent: bytes, its Content-Type (None: no header), and how it was made."""
+
+    content_type: str | None
+    data: bytes = b""
+    files: dict = field(default_factory=dict)
+
+    def request_kwargs(self) -> dict:
+        if self.files:  # multipart, built by the test client
+            return {"data": self.files}
+        headers = {"Content-Type": self.content_type} if self.content_type else {}
+        return {"data": self.data, "headers": headers}
+
+
+def urlencoded(pairs: list[tuple[bytes, bytes]]) -> bytes:
+    return b"&".join(
+        quote_from_bytes(k).encode() + b"=" + quote_from_bytes(v).encode() for k, v in pairs
+    )
+
+
+@st.composite
+def form_bodies(draw, names: tuple[str, ...]) -> Body:
+    """A form for fields `names`: any subset of them, repeated, with any values, plus extra fields,
+    sent urlencoded (mostly), as multipart with files, as JSON, as text, or with no type at all."""
+    name = st.one_of(st.sampled_from(names).map(str.encode), WIRE)
+    pairs = draw(st.lists(st.tuples(name, WIRE), max_size=6))
+    kind = draw(st.sampled_from(["urlencoded"] * 4 + ["multipart", "json", "text", "none"]))
+    if kind == "urlencoded":
+        return Body("application/x-www-form-urlencoded", urlencoded(pairs))
+    if kind == "multipart":
+        files = {}
+        for key, value in pairs:
+            as_file = draw(st.booleans())
+            text_key = key.decode("utf-8", "replace")
+            files[text_key] = (
+                (io.BytesIO(value), "upload.txt") if as_file else value.decode("utf-8", "replace")
+            )
+        return Body("multipart/form-data", files=files or {"x": "y"})
+    if kind == "json":
+        document = draw(
+            st.one_of(JSON_VALUES, st.dictionaries(st.sampled_from(names), JSON_VALUES))
+        )
+        return Body("application/json", json.dumps(document).encode())
+    raw = urlencoded(pairs) if kind == "text" else b"".join(value for _, value in pairs)
+    return Body("text/plain" if kind == "text" else None, raw)
+
+
+# A page tells a person what happened: a field error, the status line of an error page, or a flash.
+HUMAN_MESSAGE = re.compile(r'class="(?:field-error|status|flash[^"]*)"[^>]*>\s*[^<\s]')
+
+
+def assert_answered(response) -> None:
+    """No 5xx; a refusal explains itself, as a page with a message or as SPEC §5's JSON error."""
+    status = response.status_code
+    assert status < 500, response.get_data(as_text=True)[:2000]
+    if status < 400:
+        return
+    if response.mimetype == "application/json":
+        [error] = response.get_json()["errors"]
+        assert error["message"] and error["long_message"] and error["code"]
+    else:
+        assert response.mimetype == "text/html", response.mimetype
+        assert HUMAN_MESSAGE.search(response.get_data(as_text=True)), response.get_data(
+            as_text=True
+        )
