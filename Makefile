@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
+PGBIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint format install install-test browser clean bench
+.PHONY: run test lint format install install-test browser clean bench soak
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +56,13 @@ clean:
 
 bench: install-test browser /usr/bin/wrk
 	$(BIN)/python -m bench.run
+
+# Soak: sustained load and faults (SMTP down, PostgreSQL restarted, workers killed) against
+# gunicorn, a throwaway PostgreSQL 15 cluster and a real SMTP server, loopback only; see
+# soak/README.md. `make soak SOAK_ARGS=load` runs one scenario.
+$(PGBIN)/initdb:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+
+soak: install-test $(PGBIN)/initdb
+	$(BIN)/python -m soak $(SOAK_ARGS)
