@@ -11,7 +11,7 @@ from app.auth.sign_up import start_sign_up
 from app.extensions import db
 from app.models import Attempt
 
-TABS = 30
+TABS = 40
 
 
 def start(laptop, now, n):
@@ -57,19 +57,24 @@ def count_watcher_reads(engine):
     return reads, lambda: event.remove(engine, "before_cursor_execute", seen)
 
 
-def test_many_waiting_tabs_share_one_query_per_tick(app, laptop, now):
+def test_many_waiting_tabs_share_one_query_per_tick_and_hold_no_connection(app, laptop, now):
     attempts = [start(laptop, now, n) for n in range(TABS)]
     versions = {a.id: attempt_version(a, now) for a in attempts}
-    threads, results = waiting_tabs(app, attempts, versions, timeout=0.3)
+    db.session.remove()  # this thread's own connection back to the pool
+    threads, results = waiting_tabs(app, attempts, versions, timeout=1)
     reads, stop = count_watcher_reads(db.engine)
     for thread in threads:
         thread.start()
+    until_waiting(app, TABS)
+    held = db.engine.pool.checkedout()
     for thread in threads:
         thread.join()
     stop()
     assert len(results) == TABS
-    # 0.3 s is about 6 ticks, and each tick reads every waiting attempt in one query;
-    # a read per tab per tick (as before the watcher) would be about 180.
+    # Sleeping tabs hold no pooled connection (the watcher may hold one for its tick).
+    assert held <= 1, held
+    # 1 s is about 20 ticks, and each tick reads every waiting attempt in one query;
+    # a read per tab per tick (as before the watcher) would be about 800.
     assert 1 <= len(reads) < TABS, len(reads)
 
 
