@@ -25,10 +25,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_body_limit(app)
     register_extensions(app)
     register_blueprints(app)
     register_logging(app)
     return app
+
+
+def register_body_limit(app: Flask) -> None:
+    from app.views.errors import refuse_oversized_body
+
+    # First of all request hooks: no CSRF check, rate limit or view reads a body over the limit.
+    app.before_request(refuse_oversized_body)
 
 
 def register_extensions(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
 
 from app import clock
+from app.auth.emails import smtp_address
 from app.extensions import db, mail
 from app.models import OutboxMessage
 from app.models.mail import QUEUED, SENDING, SENT
@@ -87,7 +88,7 @@ def deliver(message_id: str, now: datetime | None = None, force: bool = False) -
             mail.send(
                 Message(
                     subject=message.subject,
-                    recipients=[message.to_address],
+                    recipients=[smtp_address(message.to_address)],
                     body=message.text_body,
                     html=message.html_body,
                 )

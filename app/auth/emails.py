@@ -5,6 +5,14 @@ from email_validator import EmailNotValidError, validate_email
 from app.auth.errors import InvalidEmail
 
 MAX_LENGTH = 320
+NON_ASCII_MAILBOX = "We can't send to accented or non-Latin letters before the @ sign."
+
+
+def _validate(address: str):
+    # allow_smtputf8=False: Flask-Mail cannot send to a non-ASCII mailbox name, so such an
+    # address is refused here rather than given a link that can never arrive. Domains may be
+    # international (IDNA 2008); they go out as punycode (see smtp_address).
+    return validate_email(address, check_deliverability=False, allow_smtputf8=False)
 
 
 def normalize_email(raw: str | None) -> tuple[str, str]:
@@ -18,7 +26,19 @@ def normalize_email(raw: str | None) -> tuple[str, str]:
     if len(typed) > MAX_LENGTH:
         raise InvalidEmail("That email address is too long.")
     try:
-        checked = validate_email(typed, check_deliverability=False)
+        checked = _validate(typed)
     except EmailNotValidError as error:
-        raise InvalidEmail(f"Enter a valid email address. {error}") from None
+        reason = str(error)
+        if not typed.rpartition("@")[0].isascii():
+            reason = NON_ASCII_MAILBOX
+        raise InvalidEmail(f"Enter a valid email address. {reason}") from None
     return typed, checked.normalized.lower()
+
+
+def smtp_address(typed: str) -> str:
+    """The address to hand to SMTP: the domain in the IDNA 2008 punycode the account key uses.
+
+    Left to Flask-Mail, an international domain goes through Python's IDNA 2003 codec, which
+    spells faß.de as fass.de: another domain, whose owner would receive the link.
+    """
+    return _validate(typed).ascii_email

@@ -3,7 +3,7 @@
 import math
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,6 +56,23 @@ def answer(status, code, message, *, param=None, headers=None):
     if wants_json():
         return json_error(status, code, message, param=param, headers=headers)
     return error_page(status, message, headers=headers)
+
+
+def refuse_oversized_body() -> None:
+    """413 before anything else runs when the body is over MAX_CONTENT_LENGTH, on every route.
+
+    Werkzeug checks a declared Content-Length only when something parses the body (a route
+    that ignores its body would do its work and answer 2xx), and it cuts a chunked body at the
+    limit without a word (a form or JSON document cut short could read as a smaller valid one).
+    """
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None:
+        if request.content_length > limit:
+            abort(413)
+    elif "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # Werkzeug's stream stops at the limit; one more byte from the server's says it was cut.
+        if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+            abort(413)
 
 
 def _retry_after_seconds() -> int:
