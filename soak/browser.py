@@ -68,14 +68,14 @@ class Recorder:
         slowest = sorted(p95.items(), key=lambda item: -item[1])[:count]
         return ", ".join(f"{route} {seconds * 1000:,.0f}" for route, seconds in slowest)
 
-    def sample(self, limit: int = 5) -> str:
+    def sample(self, limit: int = 3) -> str:
         """A few distinct errors (how many, and when the first was sent), for the report."""
         seen: dict[tuple[str, str], list] = {}
         for outcome in self.errors():
             key = (outcome.route, outcome.error)
             seen.setdefault(key, [0, outcome.started - self.began])[0] += 1
         return "; ".join(
-            f"{route} {error} x{n} (first at {at:.1f} s)"
+            f"{route} {error} x{n} (from {at:.0f} s)"
             for (route, error), (n, at) in list(seen.items())[:limit]
         )
 

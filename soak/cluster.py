@@ -72,6 +72,10 @@ class Cluster:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def pid(self) -> int:
+        """The postmaster's process id."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def create_database(self, name: str) -> str:
         """A new, empty database; returns its SQLAlchemy URL."""
         with psycopg.connect(self._dsn("postgres"), autocommit=True) as connection:

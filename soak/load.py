@@ -19,7 +19,7 @@ from soak.flows import (
     wait_in_tab,
 )
 from soak.report import figure, p50_p95
-from soak.server import dispose, prepare_database, serve
+from soak.server import CpuMeter, dispose, prepare_database, serve
 
 NAME = "load"
 TABS = int(os.environ.get("SOAK_TABS", "300"))
@@ -79,6 +79,8 @@ def run(cluster, tmp: Path) -> None:
 
         # The window: a sign-in every 1/RATE s, each in its own browser (half cross-device).
         flows = []
+        meter = CpuMeter(server, cluster)
+        meter.start()
         began = time.monotonic()
         for n in range(window):
             time.sleep(max(0.0, began + n / RATE - time.monotonic()))
@@ -91,7 +93,7 @@ def run(cluster, tmp: Path) -> None:
         drain_until = time.monotonic() + DRAIN
         for sign_in in flows:
             sign_in.done.wait(max(0.0, drain_until - time.monotonic()))
-        elapsed = time.monotonic() - began
+        elapsed, cpu = meter.stop()
 
         # Now the 300 tabs' links are opened: each tab must see it and finish by itself.
         def open_tab_link(sign_in: SignIn) -> None:
@@ -117,6 +119,18 @@ def run(cluster, tmp: Path) -> None:
         outbox = checks.outbox_counts()
     dispose(app)
     report(recorder, inbox, tabs, flows, still_waiting, elapsed, outcomes, outbox, window)
+    report_cpu(elapsed, cpu, sum(s.signed_in for s in flows))
+
+
+def report_cpu(elapsed: float, cpu: dict[str, float], completed: int) -> None:
+    """Where the machine's time went: tells a slow app from a busy machine."""
+    shares = " / ".join(f"{cpu[name] / elapsed:.2f}" for name in cpu)
+    figure(NAME, f"cores busy with {' / '.join(cpu)}", f"{shares} of {os.cpu_count()}")
+    if completed:
+        per = " / ".join(
+            f"{cpu[name] / completed * 1000:,.0f}" for name in ("gunicorn", "postgres")
+        )
+        figure(NAME, "CPU per completed sign-in, gunicorn / postgres (ms)", per)
 
 
 def report(recorder, inbox, tabs, flows, still_waiting, elapsed, outcomes, outbox, window):

@@ -47,6 +47,60 @@ def serve(database_url: str, log: Path, smtp_up: bool = True) -> tuple["Server",
     return server, smtp, inbox
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process, of its live children and of the children it has reaped (so a
+    gunicorn master counts its workers, a postmaster its backends, live or gone)."""
+
+    def times(process: int, reaped: bool) -> float:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0  # gone in the meantime
+        used = int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped:
+            used += int(fields[13]) + int(fields[14])  # cutime, cstime
+        return used / _TICK
+
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    live = children.read_text().split() if children.exists() else []
+    return times(pid, True) + sum(times(int(child), False) for child in live)
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent on anything but idling, since boot (/proc/stat)."""
+    fields = [int(field) for field in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / _TICK
+
+
+class CpuMeter:
+    """CPU seconds spent between start() and stop() by the app's workers, PostgreSQL, this
+    process (the simulated browsers and the SMTP server) and everything else on the machine."""
+
+    def __init__(self, server: "Server", cluster):
+        self.server, self.cluster = server, cluster
+
+    def read(self) -> dict[str, float]:
+        used = {
+            "gunicorn": cpu_seconds(self.server.process.pid),
+            "postgres": cpu_seconds(self.cluster.pid()),
+            "soak": sum(os.times()[:2]),
+        }
+        used["others"] = machine_busy_seconds() - sum(used.values())
+        return used
+
+    def start(self) -> None:
+        self.began, self.before = time.monotonic(), self.read()
+
+    def stop(self) -> tuple[float, dict[str, float]]:
+        """(seconds elapsed, CPU seconds used by each)."""
+        after = self.read()
+        return time.monotonic() - self.began, {k: after[k] - self.before[k] for k in after}
+
+
 def dispose(app: Flask) -> None:
     """Close the scenario's own database connections."""
     with app.app_context():
