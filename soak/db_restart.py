@@ -16,16 +16,19 @@ from soak.report import figure
 from soak.server import dispose, prepare_database, serve
 
 NAME = "postgres restart"
-RATE = 4  # sign-ins per second
+RATE = 6  # sign-ins per second
 DURATION = 30
 RESTART_AT = 10  # seconds into the run
+# A remote relay takes a moment to accept a message: some email is always being sent, so the
+# restart also lands between a claim and its "sent" (what the outbox must survive).
+SMTP_LATENCY = 0.3
 GRACE = 2.0  # seconds after the first success post-restart in which failures may still show
 
 
 def run(cluster, tmp: Path) -> None:
     count = int(RATE * DURATION)
     url, app = prepare_database(cluster, "soak_restart", count)
-    server, smtp, inbox = serve(url, tmp / "restart-gunicorn.log")
+    server, smtp, inbox = serve(url, tmp / "restart-gunicorn.log", smtp_latency=SMTP_LATENCY)
     recorder = Recorder()
     stopping = threading.Event()
     flows, threads = [], []
@@ -103,13 +106,17 @@ def report(recorder, inbox, flows, timings, outcomes, outbox):
         "= 0",
         outcomes["doubled"] == 0,
     )
-    unsent = sum(count for status, count in outbox.items() if status != "sent")
-    figure(NAME, "outbox at the end", checks.describe(outbox), "all sent", unsent == 0)
-    delivered, duplicates = len(inbox.messages), inbox.duplicates()
+    queued, delivered, duplicates = sum(outbox.values()), len(inbox.messages), inbox.duplicates()
     figure(
         NAME,
-        "emails delivered / duplicated",
-        f"{delivered} / {duplicates}",
-        f"{outbox['sent']} / 0",
-        delivered == outbox["sent"] and duplicates == 0,
+        "emails queued / delivered / duplicated",
+        f"{queued} / {delivered} / {duplicates}",
+        "all, once",
+        delivered == queued and duplicates == 0,
     )
+    # "sending": claimed, then the write saying how the sending went was lost with the database;
+    # it waits for the claim to time out (5 min) and is sent again, a second time if the first
+    # got through. "queued, untried": its first try failed before the claim; the waiting tab
+    # retries only failed email, so only `flask mail deliver` (cron) sends it.
+    unsent = queued - outbox["sent"]
+    figure(NAME, "outbox at the end", checks.describe(outbox), "all sent", unsent == 0)

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) in the soak process: it keeps every message it accepts."""
 
+import asyncio
 import email
 import re
 import threading
@@ -24,12 +25,15 @@ class Received:
 class Inbox:
     """Every message, by recipient; flows wait here for their link as a person waits for mail."""
 
-    def __init__(self):
+    def __init__(self, latency: float = 0.0):
+        self.latency = latency  # seconds to accept a message, as a remote relay takes
         self.messages: list[Received] = []
         self._by_recipient: dict[str, list[Received]] = {}
         self._arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.latency:
+            await asyncio.sleep(self.latency)
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         text = message.get_body(("plain",)).get_content()
         link = LINK.search(text)

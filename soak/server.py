@@ -35,9 +35,11 @@ def prepare_database(cluster, name: str, users: int) -> tuple[str, Flask]:
     return url, app
 
 
-def serve(database_url: str, log: Path, smtp_up: bool = True) -> tuple["Server", SmtpServer, Inbox]:
+def serve(
+    database_url: str, log: Path, smtp_up: bool = True, smtp_latency: float = 0.0
+) -> tuple["Server", SmtpServer, Inbox]:
     """gunicorn mailing through our SMTP server (started now, or when the scenario says)."""
-    inbox = Inbox()
+    inbox = Inbox(smtp_latency)
     smtp_port = free_port()
     smtp = SmtpServer(smtp_port, inbox)
     if smtp_up:
