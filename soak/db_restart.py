@@ -11,7 +11,7 @@ from pathlib import Path
 
 from soak import checks
 from soak.browser import Recorder
-from soak.flows import SignIn, new_browser, spawn_sign_in, stop_all
+from soak.flows import SignIn, failures, new_browser, spawn_sign_in, stop_all
 from soak.report import figure
 from soak.server import dispose, prepare_database, serve
 
@@ -99,6 +99,8 @@ def report(recorder, inbox, flows, timings, outcomes, outbox):
     )
     signed_in = sum(s.signed_in for s in flows)
     figure(NAME, "all sign-ins completed", f"{signed_in} of {len(flows)}")
+    if signed_in < len(flows):
+        figure(NAME, "why the others did not", failures(flows))
     figure(
         NAME,
         "completions doubled in the database",

@@ -3,6 +3,7 @@
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -38,6 +39,7 @@ class SignIn:
     started_at: float | None = None
     start_tries: int = 0  # POST /sign-in sent more than once: the person may get two emails
     finished_at: float | None = None  # signed in, as the waiting tab saw it
+    failure: str | None = None  # why it did not finish, for the report
     link_used: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -124,7 +126,8 @@ def run_sign_in(
     tab = sign_in.browser.tab()
     try:
         start_sign_in(sign_in, tab)
-    except Unexpected:
+    except Unexpected as error:
+        sign_in.failure = f"start: {error}"
         sign_in.done.set()
         return
     completed: list[dict | None] = []
@@ -137,18 +140,24 @@ def run_sign_in(
         # A start that failed may have been recorded all the same: the person opens the
         # newest email, so give a second one a moment to arrive.
         token = inbox.wait_for_token(sign_in.email, 5, after=1) or token
-    if token is not None:
+    if token is None:
+        sign_in.failure = f"no email within {mail_timeout:g} s"
+    else:
         try:
             open_link(sign_in, token)
-        except Unexpected:
-            pass  # the tab keeps waiting, as a real one would, until the scenario ends
+        except Unexpected as error:
+            # The tab keeps waiting, as a real one would, until the scenario ends.
+            sign_in.failure = f"link: {error}"
     waiting.join()
     if completed and completed[0]:
         try:
             finish_in_tab(sign_in, tab, completed[0])
             sign_in.finished_at = time.monotonic()
-        except Unexpected:
-            pass
+            sign_in.failure = None
+        except Unexpected as error:
+            sign_in.failure = f"finish: {error}"
+    elif sign_in.failure is None:
+        sign_in.failure = "the waiting tab never saw it complete"
     tab.close()
     sign_in.done.set()
 
@@ -184,3 +193,9 @@ def stop_all(stopping: threading.Event, recorder: Recorder, threads, seconds: fl
     deadline = time.monotonic() + seconds
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def failures(sign_ins: list[SignIn], limit: int = 3) -> str:
+    """Why sign-ins did not finish: the most common reasons, counted."""
+    reasons = Counter(s.failure for s in sign_ins if s.failure and not s.signed_in)
+    return "; ".join(f"{reason} x{n}" for reason, n in reasons.most_common(limit))

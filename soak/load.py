@@ -10,6 +10,7 @@ from soak import checks
 from soak.browser import Recorder, Unexpected
 from soak.flows import (
     SignIn,
+    failures,
     finish_in_tab,
     new_browser,
     open_link,
@@ -37,8 +38,10 @@ def hold_tab(sign_in: SignIn, stop, started: threading.Semaphore) -> None:
         data = wait_in_tab(sign_in, tab, stop)
         if data:
             finish_in_tab(sign_in, tab, data)
-    except Unexpected:
-        pass
+        elif sign_in.failure is None:
+            sign_in.failure = "the waiting tab never saw it complete"
+    except Unexpected as error:
+        sign_in.failure = str(error)
     finally:
         tab.close()
         sign_in.done.set()
@@ -98,11 +101,13 @@ def run(cluster, tmp: Path) -> None:
         # Now the 300 tabs' links are opened: each tab must see it and finish by itself.
         def open_tab_link(sign_in: SignIn) -> None:
             token = inbox.wait_for_token(sign_in.email, 10)
-            if token:
-                try:
-                    open_link(sign_in, token)
-                except Unexpected:
-                    pass
+            if token is None:
+                sign_in.failure = "no email within 10 s"
+                return
+            try:
+                open_link(sign_in, token)
+            except Unexpected as error:
+                sign_in.failure = f"link: {error}"
 
         with ThreadPoolExecutor(20) as pool:
             list(pool.map(open_tab_link, tabs))
@@ -161,6 +166,8 @@ def report(recorder, inbox, tabs, flows, still_waiting, elapsed, outcomes, outbo
     if errors:
         figure(NAME, "error sample", recorder.sample())
     figure(NAME, "completions lost (tab never signed in)", lost, "= 0", lost == 0)
+    if lost:
+        figure(NAME, "why they were lost", failures(flows + tabs))
     figure(
         NAME,
         "completions in the database",

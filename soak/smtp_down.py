@@ -11,7 +11,7 @@ from pathlib import Path
 
 from soak import checks
 from soak.browser import Recorder
-from soak.flows import SignIn, new_browser, spawn_sign_in, stop_all
+from soak.flows import SignIn, failures, new_browser, spawn_sign_in, stop_all
 from soak.report import figure
 from soak.server import dispose, prepare_database, serve
 
@@ -92,6 +92,8 @@ def run(cluster, tmp: Path) -> None:
         f"= {len(flows)}",
         signed_in == len(flows) == outcomes["complete"],
     )
+    if signed_in < len(flows):
+        figure(NAME, "why the others did not", failures(flows))
     figure(
         NAME,
         "completions doubled or lost in the database",
