@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.config import INSTANCE, ROOT
+from app.views.form_data import FormRequest
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = FormRequest
     app.config.update(settings.defaults())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())

@@ -11,6 +11,8 @@ from app.config import parse_bool, parse_origins, parse_seconds
 from app.extensions import db
 from app.models import Setting
 
+MAX_LIFETIME = 10 * 365 * 24 * 3600  # of links and tokens: ten years; anything longer is a mistake
+
 
 def parse_redirect_origins(text: str) -> list[str]:
     """Origins as typed in /admin: each must be exactly scheme://host[:port], http or https.
@@ -42,9 +44,13 @@ def _is_origin(text: str) -> bool:
 def parse_lifetime(text: str) -> int:
     """Seconds as typed in /admin, with a message a person can act on."""
     try:
-        return parse_seconds(text)
+        seconds = parse_seconds(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a whole number of seconds, like 600") from None
+    if seconds > MAX_LIFETIME:
+        # Longer overflowed the date arithmetic: every sign-up answered 500, no token was minted.
+        raise ValueError(f"{text!r} is longer than ten years ({MAX_LIFETIME} seconds)")
+    return seconds
 
 
 # name -> parser of the admin form's text. Only these may be changed from /admin.

@@ -19,13 +19,12 @@ from app.auth.errors import (
 )
 from app.auth.redirects import check_redirect_url
 from app.auth.sessions import create_session
-from app.auth.settings import setting
+from app.auth.settings import MAX_LIFETIME, setting
 from app.auth.tokens import hash_token, make_token
 from app.extensions import db
 from app.models import Session, SignInToken, User
 from app.models.tokens import TOKEN_ACCEPTED, TOKEN_PENDING, TOKEN_REVOKED
 
-MAX_LIFETIME = 10 * 365 * 24 * 3600  # ten years: anything longer is a mistake
 MAX_TOKEN_LENGTH = 100
 
 

@@ -32,7 +32,9 @@ FLOWS = {
 
 def _email_form_page(flow: str):
     start, template = FLOWS[flow]
-    form = EmailForm()
+    # The HTML form's fields only: Flask-WTF would also read a JSON body or uploaded files, where
+    # a list, a number or a file can stand in for the address (and failed with a 500).
+    form = EmailForm(formdata=request.form if request.method == "POST" else None)
     redirect_url = request.args.get("redirect_url")
     if request.method == "GET" and "email_address" in request.args:
         form.email_address.data = request.args["email_address"][:320]
