@@ -1,5 +1,6 @@
 """Settings the flows read at run time: the app's config, overridden by what admins saved."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, g
@@ -63,10 +64,18 @@ OVERRIDABLE = {
 }
 
 
+FRESH_FOR = 1.0  # seconds a process trusts its copy: an admin's change reaches all within this
+
+
 def _overrides() -> dict:
-    # Read once per request (or app context): one small query, shared by every setting() call.
+    """The saved settings: one small query a second per process, the same for a whole request."""
     if "settings" not in g:
-        g.settings = dict(db.session.execute(select(Setting.name, Setting.value)).tuples().all())
+        read_at, values = current_app.extensions.get("latchkey_settings", (None, None))
+        if read_at is None or time.monotonic() - read_at > FRESH_FOR:
+            rows = db.session.execute(select(Setting.name, Setting.value)).tuples().all()
+            values = dict(rows)
+            current_app.extensions["latchkey_settings"] = (time.monotonic(), values)
+        g.settings = values
     return g.settings
 
 
@@ -114,3 +123,4 @@ def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> No
     record("settings.changed", origin, actor_id=actor_id, changes={k: v for k, v in parsed.items()})
     db.session.commit()
     g.pop("settings", None)
+    current_app.extensions.pop("latchkey_settings", None)  # this process sees it at once
