@@ -101,7 +101,9 @@ def open_link(sign_in: SignIn, token: str) -> None:
     another device shows the approval page and the person approves."""
     if sign_in.cross_device:
         browser = sign_in.browser
-        tab = new_browser(browser.base_url, browser.recorder, 1).tab()
+        device = new_browser(browser.base_url, browser.recorder, 1)
+        device.retry_for = browser.retry_for  # the same person, as patient on either device
+        tab = device.tab()
     else:
         tab = sign_in.browser.tab()
     page = tab.get(f"/verify?token={token}")
