@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import run as bench_run
 from soak import db_restart, load, report, smtp_down, worker_kill
 from soak.cluster import Cluster
 
@@ -38,6 +39,9 @@ def main(names: list[str]) -> int:
             report.figure(name, "scenario wall time (s)", round(time.monotonic() - started, 1))
     finally:
         cluster.stop()
+        # bench.run (whose helpers the soak borrows) makes a temporary folder when imported.
+        if not any(bench_run.TMP.iterdir()):
+            bench_run.TMP.rmdir()
     report.figure(
         "machine",
         "load average (1 min) before / after, on cores",
