@@ -1,12 +1,14 @@
 """Email: render a template into the outbox (in the caller's transaction), then deliver it."""
 
 import logging
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app import clock
 from app.auth.emails import smtp_address
@@ -23,6 +25,10 @@ _senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mail")
 # A claim older than this is taken to be from a process that died while sending.
 CLAIM_TIMEOUT = timedelta(minutes=5)
 DELIVERED_BODY = "(Delivered. The body held a one-time link and is not kept.)"
+# A sender waits this long before giving up on the database (a restart takes about a second).
+DATABASE_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4)
+# A first try not made this long after it was due was lost with its sender.
+FIRST_TRY_GRACE = timedelta(seconds=5)
 
 
 def queue_email(
@@ -93,20 +99,62 @@ def deliver(message_id: str, now: datetime | None = None, force: bool = False) -
                     html=message.html_body,
                 )
             )
-            # The outbox is no place to keep live links once they have left.
-            message.text_body = message.html_body = DELIVERED_BODY
     except Exception as error:  # any SMTP or network failure: keep it, say why, retry later
-        log.warning("delivery of %s failed: %s", message.id, type(error).__name__)
-        message.status = QUEUED
-        message.last_error = f"{type(error).__name__}: {error}"[:1000]
-        message.next_try_at = now + _retry_delay(message.tries)
-        db.session.commit()
+        log.warning("delivery of %s failed: %s", message_id, type(error).__name__)
+        _record(
+            message_id,
+            status=QUEUED,
+            last_error=f"{type(error).__name__}: {error}"[:1000],
+            next_try_at=now + _retry_delay(message.tries),
+        )
         return False
-    message.status = SENT
-    message.sent_at = now
-    message.last_error = None
-    db.session.commit()
+    # The outbox is no place to keep live links once they have left.
+    _record(
+        message_id,
+        status=SENT,
+        sent_at=now,
+        last_error=None,
+        text_body=DELIVERED_BODY,
+        html_body=DELIVERED_BODY,
+    )
     return True
+
+
+def _record(message_id: str, **outcome) -> None:
+    """Write how a send went, retrying while the database is away: a lost "sent" would leave the
+    message claimed, to be sent again once the claim times out."""
+
+    def write():
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**outcome)
+        )
+        db.session.commit()
+
+    _retrying(write)
+
+
+def _retrying(action):
+    """Run `action`, and again after short pauses while the database is away (a restart)."""
+    for pause in DATABASE_RETRY_PAUSES:
+        try:
+            return action()
+        except DBAPIError:
+            db.session.rollback()
+            time.sleep(pause)
+    return action()
+
+
+def overdue(message: OutboxMessage, now: datetime) -> bool:
+    """Due and in no sender's hands: a failed try whose back-off is over, a first try the sender
+    pool should have made seconds ago (its process died, or the database was away), or a claim
+    from a process that died while sending."""
+    if message.status == SENDING:
+        return message.claimed_at < now - CLAIM_TIMEOUT
+    if message.status != QUEUED:
+        return False
+    if message.last_error:
+        return message.next_try_at <= now
+    return message.next_try_at <= now - FIRST_TRY_GRACE
 
 
 def deliver_due(now: datetime | None = None, force: bool = False) -> tuple[int, int]:
@@ -132,6 +180,7 @@ def send_soon(message_id: str) -> Future | None:
 
     def send():
         with app.app_context():
-            deliver(message_id)
+            # Still failing after the retries: the waiting tab or `mail deliver` sends it.
+            _retrying(lambda: deliver(message_id))
 
     return _senders.submit(send)

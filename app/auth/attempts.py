@@ -302,13 +302,12 @@ def view_attempt(
     verification = _verification(attempt, status, now)
     if last_message is None or last_message.status == SENT:
         delivery = "sent"
-    elif last_message.last_error:
-        delivery = "failed"
-        # Somebody is waiting for this very email: retry it now rather than at the next cron.
-        if last_message.next_try_at <= now and mail.deliver(last_message.id, now):
-            delivery = "sent"
     else:
-        delivery = "pending"
+        delivery = "failed" if last_message.last_error else "pending"
+        # Somebody is waiting for this very email: if its turn has come and no sender has it,
+        # send it now rather than at the next cron.
+        if mail.overdue(last_message, now) and mail.deliver(last_message.id, now):
+            delivery = "sent"
     resend_at = attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN"))
     return AttemptView(
         attempt, status, verification, delivery, resend_at, attempt_version(attempt, now)

@@ -66,3 +66,23 @@ def test_the_dev_mailbox_delivers_as_it_writes_and_never_again(ctx, now):
     assert db.session.get(OutboxMessage, message_id).status == "sent"
     assert mail.deliver(message_id, now, force=True) is False
     assert mail.deliver_due(now, force=True) == (0, 0)
+
+
+def test_a_waiting_tab_takes_over_only_email_no_sender_has(smtp_down):
+    now = clock.now()
+    message_id = queue(now)
+    fresh = db.session.get(OutboxMessage, message_id)
+    assert not mail.overdue(fresh, now)  # the sender pool is about to try it
+    assert mail.overdue(fresh, now + timedelta(seconds=6))  # that try was lost with its sender
+    mail._claim(message_id, now, force=False)
+    claimed = db.session.get(OutboxMessage, message_id)
+    assert not mail.overdue(claimed, now + timedelta(minutes=1))  # a sender has it
+    assert mail.overdue(claimed, now + timedelta(minutes=6))  # that sender died
+    db.session.execute(
+        db.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="queued", last_error="refused", next_try_at=now + timedelta(seconds=15))
+    )
+    failed = db.session.get(OutboxMessage, message_id)
+    assert not mail.overdue(failed, now + timedelta(seconds=14))  # backing off
+    assert mail.overdue(failed, now + timedelta(seconds=15))
