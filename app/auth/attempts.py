@@ -271,18 +271,29 @@ def wait_for_change(attempt: Attempt, seen: str, timeout: float) -> bool:
     True if it waited (the attempt was read again).
 
     The wait holds no database connection or lock: the process's watcher checks all waiting
-    attempts in one query per tick and wakes this one when its version changes."""
-    if attempt_version(attempt, clock.now()) != seen:
+    attempts in one query per tick and wakes this one when it is written again."""
+    now = clock.now()
+    if attempt_version(attempt, now) != seen:
         return False
-    attempt_id = attempt.id  # read before the rollback expires it: reading it after reloads
-    # the row and opens a transaction that would hold a pooled connection for the whole wait
+    # Read before the rollback expires them: reading after would reload the row and open a
+    # transaction that holds a pooled connection for the whole wait.
+    attempt_id, updated_at = attempt.id, attempt.updated_at
+    changes_at = _changes_by_time_at(attempt, now)
     db.session.rollback()  # ends the read: the connection goes back to the pool
-    watcher_for(current_app._get_current_object(), attempt_version).wait(attempt_id, seen, timeout)
+    watcher_for(current_app._get_current_object()).wait(attempt_id, updated_at, changes_at, timeout)
     try:
         db.session.refresh(attempt)
     except InvalidRequestError:  # deleted while we waited (cleanup)
         raise NotFound("No such request.") from None
     return True
+
+
+def _changes_by_time_at(attempt: Attempt, now: datetime) -> datetime | None:
+    """When the version next changes with no write: the link expiring, or the attempt being
+    abandoned."""
+    if attempt.status != PENDING:
+        return None
+    return min((t for t in (attempt.expire_at, attempt.abandon_at) if t > now), default=None)
 
 
 def newest_email(attempt_id: str) -> OutboxMessage | None:

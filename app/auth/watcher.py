@@ -1,8 +1,9 @@
 """Waiting tabs' long-polls: one thread per process watches every waiting attempt at once.
 
 A long-poll registers what its tab has seen and sleeps on an Event. Every tick the watcher reads
-the versions of all attempts somebody waits for in ONE query and wakes those that changed, so
-300 waiting tabs cost one small query per tick, not 300. The database stays the only truth:
+when each attempt somebody waits for was last written, all in ONE query, and wakes the tabs whose
+attempt was written since (or whose link has just expired), so 300 waiting tabs cost one small
+query per tick, not 300. The database stays the only truth:
 a change made by any process or host is seen at the next tick, and nothing is lost when a
 process dies (its tabs simply ask again).
 """
@@ -10,6 +11,7 @@ process dies (its tabs simply ask again).
 import threading
 import time
 from collections import defaultdict
+from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import select
@@ -21,34 +23,27 @@ from app.models import Attempt
 TICK = 0.05  # seconds between checks: the most a change waits before its tab hears of it
 CHUNK = 500  # ids per query, well under every database's limit on bound parameters
 
-# What attempt_version needs, and nothing else.
-_VERSION_COLUMNS = (
-    Attempt.id,
-    Attempt.status,
-    Attempt.updated_at,
-    Attempt.cancelled_at,
-    Attempt.expire_at,
-    Attempt.abandon_at,
-)
-
 
 class _Waiter:
-    def __init__(self, seen: str):
-        self.seen = seen
+    def __init__(self, updated_at: datetime, changes_at: datetime | None):
+        self.updated_at = updated_at
+        self.changes_at = changes_at
         self.changed = threading.Event()
 
 
 class Watcher:
-    def __init__(self, app: Flask, version_of):
+    def __init__(self, app: Flask):
         self.app = app
-        self.version_of = version_of  # (attempt row, now) -> version string
         self.lock = threading.Lock()
         self.waiters: dict[str, set[_Waiter]] = defaultdict(set)
         self.thread: threading.Thread | None = None
 
-    def wait(self, attempt_id: str, seen: str, timeout: float) -> None:
-        """Sleep until the attempt's version differs from `seen`, or `timeout` seconds pass."""
-        waiter = _Waiter(seen)
+    def wait(
+        self, attempt_id: str, updated_at: datetime, changes_at: datetime | None, timeout: float
+    ) -> None:
+        """Sleep until the attempt is written again (its `updated_at` moves), `changes_at` comes
+        (when time alone changes what the tab shows: the link expiring), or `timeout` passes."""
+        waiter = _Waiter(updated_at, changes_at)
         with self.lock:
             self.waiters[attempt_id].add(waiter)
             if self.thread is None or not self.thread.is_alive():
@@ -78,33 +73,34 @@ class Watcher:
     def _check(self, attempt_ids: list[str]) -> None:
         with self.app.app_context():
             try:
-                rows = [
-                    row
+                updated = {
+                    attempt_id: updated_at
                     for start in range(0, len(attempt_ids), CHUNK)
-                    for row in db.session.execute(
-                        select(*_VERSION_COLUMNS).where(
+                    for attempt_id, updated_at in db.session.execute(
+                        select(Attempt.id, Attempt.updated_at).where(
                             Attempt.id.in_(attempt_ids[start : start + CHUNK])
                         )
                     )
-                ]
+                }
             finally:
                 db.session.remove()
         now = clock.now()
-        versions = {row.id: self.version_of(row, now) for row in rows}
         with self.lock:
             # Only the attempts just read: one registered since then is checked next tick.
             for attempt_id in attempt_ids:
-                version = versions.get(attempt_id)  # None: deleted, which is a change too
+                updated_at = updated.get(attempt_id)  # None: deleted, which is a change too
                 for waiter in self.waiters.get(attempt_id, ()):
-                    if version != waiter.seen:
+                    if updated_at != waiter.updated_at or (
+                        waiter.changes_at is not None and waiter.changes_at <= now
+                    ):
                         waiter.changed.set()
 
 
-def watcher_for(app: Flask, version_of) -> Watcher:
+def watcher_for(app: Flask) -> Watcher:
     """The app's watcher in this process, made on first use."""
     with _made:
         if "latchkey_watcher" not in app.extensions:
-            app.extensions["latchkey_watcher"] = Watcher(app, version_of)
+            app.extensions["latchkey_watcher"] = Watcher(app)
         return app.extensions["latchkey_watcher"]
 
 
