@@ -41,6 +41,11 @@ def body() -> dict:
         raise MalformedRequest("The request body must be a JSON object.")
     if "\\u0000" in raw.decode("utf-8", "replace").lower():
         raise MalformedRequest("Strings may not contain NUL characters.")
+    try:
+        # JSON may escape half a surrogate pair (\ud800); no database takes it as text.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedRequest("Strings may not contain lone surrogates such as \\ud800.") from None
     return data
 
 
