@@ -170,7 +170,8 @@ def send(client, method: str, url: str, body: Body, csrf: str):
     """`body` to `url` from `client`, with the CSRF token in its header (it is valid, so what
     answers is the form, not the CSRF check, unless the body carries a token field of its own)."""
     # Schemathesis mutes Hypothesis' printer for the whole run: say what was sent, for the report.
-    note(f"{method} {url} {body}")
+    sent = f"{method} {url} {body}"
+    note(sent if len(sent) < 1000 else f"{sent[:1000]}… ({len(sent)} characters)")
     headers = {"X-CSRFToken": csrf}
     if body.files:  # multipart, built by the test client
         return client.open(url, method=method, data=body.files, headers=headers)
