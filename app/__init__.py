@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.config import INSTANCE, ROOT
-from app.views.form_data import FormRequest
+from app.views.incoming import FormRequest, refuse_nul_in_path
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -27,18 +27,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    register_body_limit(app)
+    register_request_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_logging(app)
     return app
 
 
-def register_body_limit(app: Flask) -> None:
+def register_request_checks(app: Flask) -> None:
     from app.views.errors import refuse_oversized_body
 
-    # First of all request hooks: no CSRF check, rate limit or view reads a body over the limit.
+    # First of all request hooks: no CSRF check, rate limit or view reads a body over the limit,
+    # or a path with a NUL in it.
     app.before_request(refuse_oversized_body)
+    app.before_request(refuse_nul_in_path)
 
 
 def register_extensions(app: Flask) -> None:

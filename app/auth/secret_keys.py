@@ -18,7 +18,7 @@ def create_secret_key(name: str, now: datetime, origin: Origin | None = None, ac
     """A new key; returns (row, secret). The secret is never stored and cannot be shown again."""
     secret = PREFIX + make_token()
     key = SecretKey(
-        name=name.strip()[:100] or "unnamed",
+        name=name.replace("\x00", "").strip()[:100] or "unnamed",  # PostgreSQL stores no NUL
         key_hash=hash_token(secret),
         hint=secret[:7],
         created_at=now,

@@ -12,7 +12,7 @@ from app.auth.errors import AuthError, FormParamInvalid, NotFound
 from app.extensions import login_manager
 from app.models.sessions import ACTIVE
 from app.views.context import current_origin, email_rate_limit
-from app.views.paging import Page, requested_page
+from app.views.paging import Page, requested_page, search_term
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERS_PER_PAGE = 25
@@ -50,7 +50,7 @@ def index():
 
 @bp.get("/users")
 def users():
-    search = request.args.get("q", "").strip()[:320]
+    search = search_term("q", 320)
     page = requested_page(USERS_PER_PAGE)
     found, total = accounts.list_users(
         accounts.UserQuery(query=search, limit=page.size, offset=page.offset)

@@ -7,7 +7,7 @@ from app.auth import audit, secret_keys, settings
 from app.auth.errors import FormParamInvalid
 from app.views.admin import admin_id, admin_required
 from app.views.context import current_origin
-from app.views.paging import Page, requested_page
+from app.views.paging import Page, requested_page, search_term
 
 bp = Blueprint("admin_system", __name__, url_prefix="/admin")
 EVENTS_PER_PAGE = 50
@@ -72,8 +72,7 @@ def settings_page():
 
 @bp.get("/audit")
 def audit_log():
-    user = request.args.get("user", "").strip()[:320]
-    event = request.args.get("event", "").strip()[:64]
+    user, event = search_term("user", 320), search_term("event", 64)
     page = requested_page(EVENTS_PER_PAGE)
     events, total = audit.list_events(user=user, event=event, limit=page.size, offset=page.offset)
     return render_template(

@@ -1,4 +1,4 @@
-"""Paging for list pages: ?page=N read leniently, and what a pager needs to show."""
+"""Paging and searching list pages: ?page=N read leniently, what a pager shows, search terms."""
 
 from dataclasses import dataclass
 
@@ -31,3 +31,9 @@ def requested_page(size: int) -> Page:
     except ValueError:
         number = 1
     return Page(min(max(number, 1), MAX_PAGE), size)
+
+
+def search_term(name: str, max_length: int) -> str:
+    """?name=…, trimmed and cut to the column's width. A NUL is dropped: no stored text holds
+    one, and PostgreSQL refuses it in a query (a 500)."""
+    return request.args.get(name, "").replace("\x00", "").strip()[:max_length]

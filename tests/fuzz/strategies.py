@@ -36,8 +36,12 @@ CHARACTERS = st.one_of(
     st.integers(0xD800, 0xDFFF).map(chr),  # (a characters() branch would be merged away)
     st.sampled_from("\x00\r\n\t @<>\"';,%\\/.:+"),
 )
+# Characters that break things downstream: NUL (PostgreSQL), line breaks (headers), a lone
+# surrogate (UTF-8), a percent-escape (double decoding), a BOM and a Unicode line separator.
+BREAKERS = st.sampled_from(["\x00", "\r\n", "\n", "\ud800", "%00", "\ufeff", "\u2028"])
 TEXT = st.one_of(
     st.text(CHARACTERS, max_size=40),
+    st.builds("{}{}{}".format, st.text(max_size=8), BREAKERS, st.text(max_size=8)),
     # Long values: past column widths and the 320-character address limit, short of 64 KB.
     st.builds(
         lambda part, times: part * times,
