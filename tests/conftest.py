@@ -63,12 +63,20 @@ def make_app(database_url):
     yield build
     clock.reset()
     for app in apps:
+        empty_tables(app)
         with app.app_context():
-            db.session.remove()
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(delete(table))
-            db.session.commit()
             db.engine.dispose()
+
+
+def empty_tables(app, keep=()) -> None:
+    """Delete every row of every table but the `keep` models'."""
+    kept = {model.__table__ for model in keep}
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            if table not in kept:
+                db.session.execute(delete(table))
+        db.session.commit()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from app.auth.audit import Origin, record
 from app.auth.errors import NotFound
 from app.auth.settings import setting
 from app.extensions import db
+from app.ids import is_id
 from app.models import Session, User
 from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
 
@@ -69,6 +70,8 @@ def end_client_sessions(client_id: str | None, now: datetime) -> None:
 
 def load_session(session_id: str, now: datetime) -> Session | None:
     """The active session with this id, or None: one indexed lookup per request."""
+    if not is_id(session_id, "sess"):  # only a signed cookie gets here, but refuse any odd text
+        return None
     session = db.session.scalar(
         select(Session).options(joinedload(Session.user)).where(Session.id == session_id)
     )

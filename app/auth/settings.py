@@ -38,6 +38,7 @@ def _is_origin(text: str) -> bool:
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
         and f"{parts.scheme}://{parts.netloc}" == text
+        and text.isprintable()
         and not any(ch in text for ch in ";'\"*@")
     )
 

@@ -35,7 +35,7 @@ def client_secret() -> str:
 
 def current_origin(create_client: bool = False) -> Origin:
     """The request's client, IP and user agent; the client row is made only when asked."""
-    user_agent = request.headers.get("User-Agent", "")[:512]
+    user_agent = request.headers.get("User-Agent", "").replace("\x00", "")[:512]
     if create_client:
         client_id = ensure_client_id(client_secret(), user_agent)
     else:

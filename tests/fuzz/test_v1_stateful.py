@@ -16,10 +16,9 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 from schemathesis.specs.openapi.stateful import transition
-from sqlalchemy import delete
 
-from app.extensions import db
 from app.models import SecretKey
+from tests.conftest import empty_tables
 from tests.fuzz.strategies import GOOD_ADDRESSES
 
 USERS = "POST /users"
@@ -81,11 +80,7 @@ def workflow(app, secret_key, path_regex):
         def setup(self):
             # Every scenario starts from an empty database but for the key: its outcome must not
             # hang on the scenarios before it, or Hypothesis cannot replay it.
-            with app.app_context():
-                for table in reversed(db.metadata.sorted_tables):
-                    if table is not SecretKey.__table__:
-                        db.session.execute(delete(table))
-                db.session.commit()
+            empty_tables(app, keep=[SecretKey])
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(

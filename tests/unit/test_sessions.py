@@ -52,6 +52,13 @@ def test_unknown_session_ids_do_not_load(ctx, now):
     assert load_session("sess_nope", now) is None
 
 
+@pytest.mark.parametrize("odd", ["sess_\x00" + "a" * 26, "sess_\ud800" + "a" * 26, "x" * 5000])
+def test_odd_session_ids_are_refused_before_the_database(session, now, odd):
+    # Only a cookie signed with SECRET_KEY names a session, but PostgreSQL raised on NUL.
+    assert load_session(odd, now) is None
+    assert load_session(session.id, now).id == session.id
+
+
 @pytest.fixture
 def statements():
     """The SQL statements run while the block runs."""

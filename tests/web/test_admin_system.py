@@ -92,6 +92,7 @@ def test_saved_settings_are_audited_shown_and_can_be_reset(app, client, admin, p
         ({"ALLOWED_REDIRECT_ORIGINS": "shop.example.com"}, "is not an origin like"),
         ({"ALLOWED_REDIRECT_ORIGINS": "https://a.example/path"}, "is not an origin like"),
         ({"ALLOWED_REDIRECT_ORIGINS": "https://a.example; script-src *"}, "is not an origin"),
+        ({"ALLOWED_REDIRECT_ORIGINS": "https://a.example\x00"}, "is not an origin"),
     ],
 )
 def test_bad_settings_are_refused_with_a_message_and_nothing_is_saved(

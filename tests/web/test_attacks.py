@@ -547,7 +547,10 @@ def test_enumeration_protection_makes_both_cases_indistinguishable(app, client, 
     statements = []
 
     def note(connection, cursor, statement, *args):
-        statements.append(statement)
+        # The admin settings are read at most once a second per process, by whichever request
+        # comes: that read says nothing about the address, so it is not compared.
+        if "FROM settings" not in statement:
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", note)
     token = csrf_token(client, "/sign-in")
