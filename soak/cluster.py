@@ -38,33 +38,16 @@ class Cluster:
             *("-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"),
             *("--locale=C.UTF-8", "--no-sync"),
         )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "-o",
-            self._options(),
-            "start",
-        )
+        self._server("start")
 
     def restart(self) -> None:
         """Stop (fast: every connection is cut, as when the server goes down) and start again."""
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "-m",
-            "fast",
-            "-o",
-            self._options(),
-            "restart",
-        )
+        self._server("-m", "fast", "restart")
+
+    def _server(self, *action: str) -> None:
+        """pg_ctl start or restart, waiting until the server answers, logging to the folder."""
+        log = str(self.dir / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-o", self._options(), *action)
 
     def stop(self) -> None:
         try:

@@ -13,7 +13,7 @@ from soak import checks
 from soak.browser import Recorder
 from soak.flows import SignIn, failures, new_browser, spawn_sign_in, stop_all
 from soak.report import figure
-from soak.server import dispose, prepare_database, serve
+from soak.server import end_state, prepare_database, serve
 
 NAME = "postgres restart"
 RATE = 6  # sign-ins per second
@@ -57,10 +57,7 @@ def run(cluster, tmp: Path) -> None:
         stop_all(stopping, recorder, threads)
         server.stop()
         smtp.stop()
-    with app.app_context():
-        outcomes = checks.sign_in_outcomes([s.attempt_id for s in flows if s.attempt_id])
-        outbox = checks.outbox_counts()
-    dispose(app)
+    outcomes, outbox = end_state(app, flows)
     report(recorder, inbox, flows, timings, outcomes, outbox)
 
 

@@ -20,7 +20,7 @@ from soak.flows import (
     wait_in_tab,
 )
 from soak.report import figure, p50_p95
-from soak.server import CpuMeter, dispose, prepare_database, serve
+from soak.server import CpuMeter, end_state, prepare_database, serve
 
 NAME = "load"
 TABS = int(os.environ.get("SOAK_TABS", "300"))
@@ -118,11 +118,7 @@ def run(cluster, tmp: Path) -> None:
         server.stop()
         smtp.stop()
 
-    with app.app_context():
-        everyone = tabs + flows
-        outcomes = checks.sign_in_outcomes([s.attempt_id for s in everyone if s.attempt_id])
-        outbox = checks.outbox_counts()
-    dispose(app)
+    outcomes, outbox = end_state(app, tabs + flows)
     report(recorder, inbox, tabs, flows, still_waiting, elapsed, outcomes, outbox, window)
     report_cpu(elapsed, cpu, sum(s.signed_in for s in flows))
 

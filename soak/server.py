@@ -16,6 +16,7 @@ from app import create_app
 from app.extensions import db
 from bench import seed
 from bench.run import ROOT, free_port
+from soak import checks
 from soak.mailserver import Inbox, SmtpServer
 
 WORKERS = 2
@@ -188,3 +189,13 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def end_state(app: Flask, sign_ins) -> tuple[dict[str, int], dict[str, int]]:
+    """How the sign-ins ended, and the outbox's counts, read from the database; then close the
+    scenario's own connections."""
+    with app.app_context():
+        outcomes = checks.sign_in_outcomes([s.attempt_id for s in sign_ins if s.attempt_id])
+        outbox = checks.outbox_counts()
+    dispose(app)
+    return outcomes, outbox

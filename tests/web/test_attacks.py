@@ -29,6 +29,7 @@ from app.extensions import db
 from app.models import AuditEvent, EmailAddress, OutboxMessage
 from tests.conftest import Auth, Mailbox, csrf_token, free_port
 from tests.http import LoopbackPolicy, NoRedirect, status_of
+from tests.web.test_security import FORGED, sign_ups_from
 
 SHOP = "https://shop.example.com"
 
@@ -820,17 +821,8 @@ def test_a_forged_hop_before_the_proxys_own_does_not_dodge_the_ip_limit(make_app
     """Behind one trusted proxy, the client may write anything into X-Forwarded-For; the
     proxy appends the address it saw, and only that last hop is believed."""
     app = make_app(TRUSTED_PROXIES=1, EMAIL_REQUESTS_PER_IP="2 per minute")
-    client = app.test_client()
-    token = csrf_token(client, "/sign-up")
-    statuses = [
-        client.post(
-            "/sign-up",
-            data={"csrf_token": token, "email_address": "bad"},
-            headers={"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.7"},
-        ).status_code
-        for n in range(3)
-    ]
-    assert statuses == [422, 422, 429]
+    hops = [f"{forged}, 203.0.113.7" for forged in FORGED]
+    assert sign_ups_from(app, hops) == [422, 422, 429]
 
 
 def test_a_forged_x_forwarded_for_never_reaches_the_audit_log_or_the_email(app, client, mailbox):

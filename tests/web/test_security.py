@@ -171,33 +171,32 @@ def test_a_waiting_tab_cannot_be_read_across_origins(client, auth):
     assert re.match(r"sua_", location.rsplit("/", 1)[1])
 
 
-def test_forged_x_forwarded_for_does_not_dodge_the_ip_limit(make_app):
-    client = make_app(EMAIL_REQUESTS_PER_IP="2 per minute").test_client()
+def sign_ups_from(app, forwarded_for: list[str]) -> list[int]:
+    """The statuses of refused sign-ups, one per X-Forwarded-For value, from one test client."""
+    client = app.test_client()
     token = csrf_token(client, "/sign-up")
-    statuses = [
+    return [
         client.post(
             "/sign-up",
             data={"csrf_token": token, "email_address": "bad"},
-            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+            headers={"X-Forwarded-For": hops},
         ).status_code
-        for n in range(3)
+        for hops in forwarded_for
     ]
-    assert statuses == [422, 422, 429]
+
+
+FORGED = [f"198.51.100.{n}" for n in range(3)]
+
+
+def test_forged_x_forwarded_for_does_not_dodge_the_ip_limit(make_app):
+    app = make_app(EMAIL_REQUESTS_PER_IP="2 per minute")
+    assert sign_ups_from(app, FORGED) == [422, 422, 429]
 
 
 def test_a_configured_proxy_supplies_the_client_ip(make_app):
     app = make_app(TRUSTED_PROXIES=1, EMAIL_REQUESTS_PER_IP="2 per minute")
-    client = app.test_client()
-    token = csrf_token(client, "/sign-up")
-    statuses = [
-        client.post(
-            "/sign-up",
-            data={"csrf_token": token, "email_address": "bad"},
-            headers={"X-Forwarded-For": f"198.51.100.{n}"},
-        ).status_code
-        for n in range(3)
-    ]
-    assert statuses == [422, 422, 422]  # three clients behind one proxy, one request each
+    # three clients behind one proxy, one request each
+    assert sign_ups_from(app, FORGED) == [422, 422, 422]
 
 
 def test_a_database_error_does_not_carry_the_statements_values(app):
