@@ -225,6 +225,7 @@ def main() -> None:
         seed.users(SMALL)
         client_id = seed.client(secret)
         tokens, attempt_id = seed.live_links(20_000, client_id, EMAIL)
+        seed.settle()
     tokens_file = TMP / "tokens.txt"
     env = {
         "DATABASE_URL": DATABASE_URL,
@@ -283,6 +284,7 @@ def main() -> None:
         with app.app_context():
             seed.users(SCALE - SMALL, start=SMALL)
             seed.expired_attempts(SCALE, client_id)
+            seed.settle()
         big = latencies(timer, tokens[200:1000], csrf, attempt_id)
         for name in ("start", "status", "consume"):
             report(
