@@ -24,6 +24,17 @@ def browser_opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
 
 
+def plain_opener() -> urllib.request.OpenerDirector:
+    """No cookie jar (send cookies by header), redirects answered, not followed."""
+    return urllib.request.build_opener(NoRedirect)
+
+
+def cookie_header(opener) -> str:
+    """The Cookie header the opener's jar holds now."""
+    [jar] = [h.cookiejar for h in opener.handlers if hasattr(h, "cookiejar")]
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
 def status_of(opener, url: str, body: bytes | None = None) -> int:
     try:
         return opener.open(url, body).status
@@ -33,13 +44,19 @@ def status_of(opener, url: str, body: bytes | None = None) -> int:
 
 def race(opener, url: str, body: bytes, racers: int = 20) -> list[int]:
     """POST the same body from `racers` threads released at once; their statuses, sorted."""
-    statuses, barrier = [], threading.Barrier(racers)
+    return race_bodies(opener, url, [body] * racers)
 
-    def post():
+
+def race_bodies(opener, url: str, bodies: list[bytes], headers=None) -> list[int]:
+    """POST each body from a thread of its own, all released at once; their statuses, sorted."""
+    statuses, barrier = [], threading.Barrier(len(bodies))
+
+    def post(body):
         barrier.wait()
-        statuses.append(status_of(opener, url, body))
+        request = urllib.request.Request(url, body, headers=headers or {})
+        statuses.append(status_of(opener, request))
 
-    threads = [threading.Thread(target=post) for _ in range(racers)]
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:

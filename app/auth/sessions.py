@@ -11,7 +11,7 @@ from app.auth.errors import NotFound
 from app.auth.settings import setting
 from app.extensions import db
 from app.ids import is_id
-from app.models import Session, User
+from app.models import Client, Session, User
 from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
 
 # last_active_at is written at most this often: the per-request check stays a read.
@@ -42,6 +42,10 @@ def create_session(user: User, origin: Origin, now: datetime) -> Session:
 
     Flushed, not committed: it belongs to the caller's unit of work.
     """
+    # Take the browser's row first: its racing sign-ins (two links spent at once) take turns,
+    # so each ends the session before it and the browser keeps one. SQLite, with one writer
+    # at a time, needs no lock and ignores FOR UPDATE.
+    db.session.execute(select(Client.id).where(Client.id == origin.client_id).with_for_update())
     end_client_sessions(origin.client_id, now)
     session = Session(
         user_id=user.id,

@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import OutboxMessage, Session
-from tests.http import browser_opener, race, status_of
+from tests.conftest import LINK, Auth, Mailbox, free_port, serving
+from tests.http import (
+    browser_opener,
+    cookie_header,
+    plain_opener,
+    race,
+    race_bodies,
+    status_of,
+)
 
 
 def test_twenty_racing_posts_of_one_link_make_exactly_one_session(live_server, live_app, mailbox):
@@ -38,3 +46,28 @@ def test_twenty_racing_sign_ups_for_one_address_send_only_its_quota(live_server,
             .where(OutboxMessage.to_normalized == "grace@example.com")
         )
     assert sent == quota
+
+
+def test_one_browser_spending_several_links_at_once_gets_no_error(make_app, auth):
+    # Two tabs, or a double-clicked email client: links of one person, spent at the same moment
+    # from one browser. Each spend ends the browser's previous session and makes its own.
+    port = free_port()
+    app = make_app(LIVE_PORT=port, PUBLIC_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED=False)
+    mailbox = Mailbox(app)
+    with serving(app) as server:
+        Auth(app.test_client(), mailbox).sign_up("grace@example.com")  # another browser
+        browser = browser_opener()
+        page = browser.open(f"{server}/sign-in").read().decode()
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf_token": csrf, "email_address": "grace@example.com"})
+        for _ in range(8):
+            assert status_of(browser, f"{server}/sign-in", form.encode()) == 302
+        tokens = [LINK.search(m.text_body).group(0).split("token=")[1] for m in mailbox.messages()]
+        bodies = [urllib.parse.urlencode({"csrf_token": csrf, "token": t}).encode() for t in tokens]
+        # The cookies as they are now, for every racer: the first spend changes the jar's.
+        cookie = {"Cookie": cookie_header(browser)}
+        statuses = race_bodies(plain_opener(), f"{server}/verify", bodies[1:], cookie)
+    assert statuses == [302] * 8
+    with app.app_context():
+        active = select(func.count()).select_from(Session).where(Session.status == "active")
+        assert db.session.scalar(active) == 2  # the other browser's, and this one's
