@@ -43,9 +43,12 @@ def create_session(user: User, origin: Origin, now: datetime) -> Session:
     Flushed, not committed: it belongs to the caller's unit of work.
     """
     # Take the browser's row first: its racing sign-ins (two links spent at once) take turns,
-    # so each ends the session before it and the browser keeps one. SQLite, with one writer
-    # at a time, needs no lock and ignores FOR UPDATE.
-    db.session.execute(select(Client.id).where(Client.id == origin.client_id).with_for_update())
+    # so each ends the session before it and the browser keeps one. FOR NO KEY UPDATE, so that
+    # rows which merely reference the client (their foreign-key checks) never wait on it.
+    # SQLite, with one writer at a time, needs no lock and ignores the clause.
+    db.session.execute(
+        select(Client.id).where(Client.id == origin.client_id).with_for_update(key_share=True)
+    )
     end_client_sessions(origin.client_id, now)
     session = Session(
         user_id=user.id,
