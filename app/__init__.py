@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.config import INSTANCE, ROOT
+from app.views.cookie_session import LazyCookieSessionInterface
 from app.views.incoming import FormRequest, refuse_nul_in_path
 
 
@@ -18,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.request_class = FormRequest
+    app.session_interface = LazyCookieSessionInterface()
     app.config.update(settings.defaults())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(settings.from_environment())

@@ -87,6 +87,10 @@ SETTINGS = {
     # How many reverse proxies in front set X-Forwarded-For/-Proto. 0: the headers are ignored,
     # so nobody can forge an IP to slip past the per-IP limits or into the audit log.
     "TRUSTED_PROXIES": (0, int),
+    # Database connections each process keeps open: as many as its threads that may use the
+    # database at once (gunicorn's --threads). Fewer, and busy moments open and close a new
+    # connection per request.
+    "DATABASE_POOL_SIZE": (16, int),
 }
 
 
@@ -132,14 +136,16 @@ def finish(config: dict) -> None:
         RATELIMIT_HEADERS_ENABLED=False,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=config.get("MAX_CONTENT_LENGTH") or 64 * 1024,
-        SQLALCHEMY_ENGINE_OPTIONS=engine_options(config["SQLALCHEMY_DATABASE_URI"]),
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(
+            config["SQLALCHEMY_DATABASE_URI"], config["DATABASE_POOL_SIZE"]
+        ),
     )
 
 
-def engine_options(url: str) -> dict:
+def engine_options(url: str, pool_size: int) -> dict:
     # A database error's message leaves out the statement's values: an outbox row holds a live
     # link, and an error logged with its parameters would put the token in the log.
-    options = {"hide_parameters": True}
+    options = {"hide_parameters": True, "pool_size": pool_size}
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
         return {**options, "connect_args": {"timeout": 30}}

@@ -31,15 +31,16 @@ DATABASE_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4)
 FIRST_TRY_GRACE = timedelta(seconds=5)
 
 
-def queue_email(
+def render_email(
     template: str, to: str, to_normalized: str, now: datetime, attempt_id=None, **context
 ) -> OutboxMessage:
-    """Add a rendered email to the outbox; it is sent once the caller's transaction commits.
+    """A rendered outbox row for the caller to add: it is sent once the caller's transaction
+    commits.
 
     The dev mailbox shows the outbox itself, so there the row is delivered as it is written."""
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     delivered = current_app.config["MAIL_DELIVERY"] == "dev_mailbox"
-    message = OutboxMessage(
+    return OutboxMessage(
         attempt_id=attempt_id,
         to_address=to,
         to_normalized=to_normalized,
@@ -51,9 +52,6 @@ def queue_email(
         status=SENT if delivered else QUEUED,
         sent_at=now if delivered else None,
     )
-    db.session.add(message)
-    db.session.flush()
-    return message
 
 
 def _retry_delay(tries: int) -> timedelta:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
@@ -69,7 +70,6 @@ def start_attempt(
     redirect_url: str | None = None,
 ) -> Attempt:
     """Record an attempt bound to the requesting client, and email it a one-time link."""
-    check_address_quota(normalized, now)
     attempt = Attempt(
         id=new_id(ID_PREFIXES[kind]),
         kind=kind,
@@ -87,27 +87,35 @@ def start_attempt(
         created_at=now,
         updated_at=now,
     )
+    link, message = _new_link(attempt, origin, now, email_case)
+    # The first write comes after all the rendering: SQLite has one writer at a time, so the
+    # time from a request's first write to its commit is the time every other writer waits.
+    check_address_quota(normalized, now)
     db.session.add(attempt)
-    message = _send_link(attempt, origin, now, email_case)
+    _add_link(attempt, link, message, origin)
     record(f"{kind}.started", origin, user_id=user_id, subject_id=attempt.id)
     db.session.commit()
     mail.send_soon(message.id)
     return attempt
 
 
-def _send_link(attempt: Attempt, origin: Origin, now: datetime, email_case: str) -> OutboxMessage:
-    """A fresh link for the attempt, replacing any live one, written to the outbox."""
+def _new_link(
+    attempt: Attempt, origin: Origin, now: datetime, email_case: str
+) -> tuple[EmailLink, OutboxMessage]:
+    """A fresh link for the attempt, and the email that carries it, made without the database;
+    _add_link adds them."""
     token = make_token()
     ttl = setting("EMAIL_LINK_TTL")
     attempt.expire_at = now + timedelta(seconds=ttl)
     attempt.last_sent_at = now
     link = EmailLink(
-        attempt_id=attempt.id, token_hash=hash_token(token), expire_at=attempt.expire_at
+        id=new_id("eml"),
+        attempt_id=attempt.id,
+        token_hash=hash_token(token),
+        expire_at=attempt.expire_at,
     )
-    db.session.add(link)
-    db.session.flush()
     subject, intro, action = EMAIL_CASES[email_case]
-    message = mail.queue_email(
+    message = mail.render_email(
         "email_link",
         attempt.email,
         attempt.normalized,
@@ -123,38 +131,57 @@ def _send_link(attempt: Attempt, origin: Origin, now: datetime, email_case: str)
         requested_at=now,
         ip=origin.ip,
     )
+    return link, message
+
+
+def _add_link(attempt: Attempt, link: EmailLink, message: OutboxMessage, origin: Origin) -> None:
+    db.session.add_all((link, message))
     record("link.issued", origin, user_id=attempt.user_id, subject_id=attempt.id, link=link.id)
-    return message
 
 
-# Built once: the status poll is the hottest query there is.
+class EmailState(NamedTuple):
+    """What the status poll needs of an attempt's newest email (see mail.overdue)."""
+
+    id: str
+    status: str
+    last_error: str | None
+    next_try_at: datetime
+    claimed_at: datetime | None
+
+
+_ATTEMPTS, _OUTBOX = Attempt.__table__, OutboxMessage.__table__
+# Built once: the status poll is the hottest query there is. Plain columns, no ORM objects: the
+# attempt comes back as a row with the model's attribute names.
 _ATTEMPT_WITH_EMAIL = (
-    select(Attempt, OutboxMessage)
-    .join(Client, Client.id == Attempt.client_id)
-    .outerjoin(OutboxMessage, OutboxMessage.attempt_id == Attempt.id)
+    select(_ATTEMPTS, *(_OUTBOX.c[name].label(f"email_{name}") for name in EmailState._fields))
+    .join(Client.__table__, Client.id == _ATTEMPTS.c.client_id)
+    .outerjoin(_OUTBOX, _OUTBOX.c.attempt_id == _ATTEMPTS.c.id)
     .where(
-        Attempt.id == bindparam("attempt_id"),
-        Attempt.kind == bindparam("kind"),
+        _ATTEMPTS.c.id == bindparam("attempt_id"),
+        _ATTEMPTS.c.kind == bindparam("kind"),
         Client.secret_hash == bindparam("secret_hash"),
     )
-    .order_by(OutboxMessage.created_at.desc())
+    .order_by(_OUTBOX.c.created_at.desc())
     .limit(1)
 )
 
 
-def find_attempt_with_email(
-    kind: str, attempt_id: str, client_secret: str
-) -> tuple[Attempt, OutboxMessage | None]:
-    """The attempt this browser started, with its newest email, in one read (the status poll).
+def find_attempt_with_email(kind: str, attempt_id: str, client_secret: str):
+    """The attempt this browser started (a row, read-only), with its newest email, in one read
+    on a connection of its own: the status poll, which needs no ORM session.
 
     Any other browser gets NotFound, as with find_attempt."""
-    row = db.session.execute(
-        _ATTEMPT_WITH_EMAIL,
-        {"attempt_id": attempt_id, "kind": kind, "secret_hash": hash_token(client_secret)},
-    ).first()
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            _ATTEMPT_WITH_EMAIL,
+            {"attempt_id": attempt_id, "kind": kind, "secret_hash": hash_token(client_secret)},
+        ).first()
     if row is None:
         raise NotFound("No such request.")
-    return row.Attempt, row.OutboxMessage
+    email = None
+    if row.email_id is not None:
+        email = EmailState(*(getattr(row, f"email_{name}") for name in EmailState._fields))
+    return row, email
 
 
 def find_attempt(kind: str, attempt_id: str, client_id: str | None) -> Attempt:
@@ -191,7 +218,8 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
         db.session.rollback()
         raise AttemptClosed()
     _close_links(attempt.id, LINK_REPLACED)
-    message = _send_link(attempt, origin, now, email_case_for_resend(attempt))
+    link, message = _new_link(attempt, origin, now, email_case_for_resend(attempt))
+    _add_link(attempt, link, message, origin)
     db.session.commit()
     mail.send_soon(message.id)
     return attempt
@@ -266,26 +294,32 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
     return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
 
 
-def wait_for_change(attempt: Attempt, seen: str, timeout: float) -> bool:
+def wait_for_change(attempt, seen: str, timeout: float) -> bool:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
-    True if it waited (the attempt was read again).
+    True if it waited: the caller reads the attempt again (find_attempt_with_email, or
+    reload_attempt for a model object).
 
     The wait holds no database connection or lock: the process's watcher checks all waiting
     attempts in one query per tick and wakes this one when it is written again."""
     now = clock.now()
     if attempt_version(attempt, now) != seen:
         return False
-    # Read before the rollback expires them: reading after would reload the row and open a
-    # transaction that holds a pooled connection for the whole wait.
+    # Read before the rollback expires a model object: reading after would reload the row and
+    # open a transaction that holds a pooled connection for the whole wait.
     attempt_id, updated_at = attempt.id, attempt.updated_at
     changes_at = _changes_by_time_at(attempt, now)
-    db.session.rollback()  # ends the read: the connection goes back to the pool
+    db.session.rollback()  # ends any read: the connection goes back to the pool
     watcher_for(current_app._get_current_object()).wait(attempt_id, updated_at, changes_at, timeout)
+    return True
+
+
+def reload_attempt(attempt: Attempt) -> Attempt:
+    """The attempt as it is now; NotFound if it was deleted meanwhile (cleanup)."""
     try:
         db.session.refresh(attempt)
-    except InvalidRequestError:  # deleted while we waited (cleanup)
+    except InvalidRequestError:
         raise NotFound("No such request.") from None
-    return True
+    return attempt
 
 
 def _changes_by_time_at(attempt: Attempt, now: datetime) -> datetime | None:
@@ -306,7 +340,7 @@ def newest_email(attempt_id: str) -> OutboxMessage | None:
 
 
 def view_attempt(
-    attempt: Attempt, now: datetime, last_message: OutboxMessage | None
+    attempt: Attempt, now: datetime, last_message: OutboxMessage | EmailState | None
 ) -> AttemptView:
     """What the waiting tab shows, given the attempt and its newest email (see newest_email)."""
     status = public_status(attempt, now)

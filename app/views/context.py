@@ -103,6 +103,19 @@ def ago(moment, now) -> str:
     return "just now"
 
 
+def _skip_remember_cookie_check_unless_session_read(app: Flask) -> None:
+    # Flask-Login's after-request hook looks for a remember-cookie order in the session, which
+    # would decode the session of every request (see cookie_session). Such an order is only ever
+    # written and popped within one request, so a request that never read the session has none.
+    hooks = app.after_request_funcs[None]
+    update = login_manager._update_remember_cookie
+
+    def update_remember_cookie(response):
+        return update(response) if getattr(cookie, "loaded", True) else response
+
+    hooks[hooks.index(update)] = update_remember_cookie
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(clock.to_ms, "ms")
     app.add_template_filter(ago)
@@ -111,6 +124,7 @@ def register(app: Flask) -> None:
     app.before_request(_read_client_cookie)
 
     app.after_request(_set_headers)
+    _skip_remember_cookie_check_unless_session_read(app)
 
     login_manager.session_protection = None  # the server-side session is the authority
     login_manager.login_view = "pages.sign_in"

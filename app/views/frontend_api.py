@@ -10,6 +10,7 @@ from app.auth.attempts import (
     find_attempt,
     find_attempt_with_email,
     newest_email,
+    reload_attempt,
     resend_link,
     view_attempt,
     wait_for_change,
@@ -88,10 +89,13 @@ MAX_WAIT = 25  # seconds: under the usual 30 s proxy timeouts
 
 
 def _answer(attempt):
-    return _answer_with(attempt, newest_email(attempt.id))
+    def read_again():
+        return reload_attempt(attempt), newest_email(attempt.id)
+
+    return _answer_with(attempt, newest_email(attempt.id), read_again)
 
 
-def _answer_with(attempt, last_email):
+def _answer_with(attempt, last_email, read_again):
     """The attempt's JSON; with ?wait=N&seen=VERSION, held until it changes (a long-poll)."""
     seen = request.args.get("seen")
     if seen and request.method == "GET":
@@ -100,7 +104,7 @@ def _answer_with(attempt, last_email):
         except ValueError:
             wait = 0
         if wait > 0 and wait_for_change(attempt, seen, wait):
-            last_email = newest_email(attempt.id)  # it may have changed while we waited
+            attempt, last_email = read_again()  # both may have changed while we waited
     return jsonify(attempt_json(view_attempt(attempt, clock.now(), last_email)))
 
 
@@ -112,7 +116,11 @@ def _attempt(collection: str, attempt_id: str):
 def show(collection: str, attempt_id: str):
     # The waiting tab's poll: one read finds the attempt, checks the client and its email.
     kind = KIND_OF_COLLECTION[collection]
-    return _answer_with(*find_attempt_with_email(kind, attempt_id, client_secret()))
+
+    def read():
+        return find_attempt_with_email(kind, attempt_id, client_secret())
+
+    return _answer_with(*read(), read)
 
 
 @bp.post(f"/{COLLECTION}/<attempt_id>/resend")

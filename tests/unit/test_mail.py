@@ -20,7 +20,7 @@ def smtp_down(make_app):
 
 
 def queue(now):
-    message = mail.queue_email(
+    message = mail.render_email(
         "email_link",
         "grace@example.com",
         "grace@example.com",
@@ -35,6 +35,7 @@ def queue(now):
         requested_at=now,
         ip=None,
     )
+    db.session.add(message)
     db.session.commit()
     return message.id
 

@@ -5,6 +5,7 @@ from flask import g
 
 from app.auth.errors import FormParamInvalid
 from app.auth.settings import current_settings, save_settings, setting
+from app.extensions import db
 
 
 def fresh():
@@ -44,3 +45,12 @@ def test_only_overridable_settings_are_read_from_the_database(ctx):
     save_settings({"SECRET_KEY": "nope"}, actor_id="user_admin")
     fresh()
     assert setting("SECRET_KEY") == "test-secret"
+
+
+def test_the_pool_keeps_as_many_connections_as_the_environment_says(make_app, monkeypatch):
+    # Fewer than the threads that use the database at once, and busy moments open and close a
+    # connection per request.
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "24")
+    app = make_app()
+    with app.app_context():
+        assert db.engine.pool.size() == 24

@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import event
 
-from app.auth.attempts import attempt_version, wait_for_change
+from app.auth.attempts import attempt_version, reload_attempt, wait_for_change
 from app.auth.errors import NotFound
 from app.auth.sign_up import start_sign_up
 from app.extensions import db
@@ -27,6 +27,7 @@ def waiting_tabs(app, attempts, versions, timeout):
             attempt = db.session.get(Attempt, attempt_id)
             try:
                 results[attempt_id] = wait_for_change(attempt, seen, timeout)
+                reload_attempt(attempt)
             except NotFound:
                 results[attempt_id] = "gone"
             db.session.remove()
