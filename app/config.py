@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -145,7 +147,11 @@ def finish(config: dict) -> None:
 def engine_options(url: str, pool_size: int) -> dict:
     # A database error's message leaves out the statement's values: an outbox row holds a live
     # link, and an error logged with its parameters would put the token in the log.
-    options = {"hide_parameters": True, "pool_size": pool_size}
+    options = {"hide_parameters": True}
+    if make_url(url).database not in (None, "", ":memory:"):  # an in-memory SQLite has one
+        # The most recently used connection first: a quiet moment reuses one connection (its
+        # page cache warm, on SQLite) rather than cycling through all of them.
+        options.update(pool_size=pool_size, pool_use_lifo=True)
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing with "database is locked".
         return {**options, "connect_args": {"timeout": 30}}

@@ -139,6 +139,7 @@ def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Comp
             raise LinkAlreadyUsed()
         attempt = link.attempt
         completion = _complete(attempt, same_client, origin, now)
+        db.session.commit()
     except LinkError as error:
         db.session.rollback()
         _record_rejection(error, origin, "consumed")
@@ -149,7 +150,6 @@ def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Comp
         raise AuthError(
             "Something changed while we were signing you in. Please try again."
         ) from None
-    db.session.commit()
     return completion
 
 
@@ -166,7 +166,7 @@ def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime
     ).rowcount
     if closed != 1:
         raise LinkCancelled()
-    db.session.refresh(attempt)
+    # The update set those values on `attempt` too (the ORM's synchronize): no need to read it.
     record("link.consumed", origin, user_id=attempt.user_id, subject_id=attempt.id)
     if attempt.kind == EMAIL_ADDRESS:
         _verify_address(attempt, origin, now)
@@ -176,11 +176,12 @@ def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime
         user = create_user(attempt.email, attempt.normalized, now, origin)
     if user.banned:
         raise _with_attempt(LinkUserBanned(), attempt)
-    attempt.user_id = user.id
+    if attempt.user_id != user.id:
+        attempt.user_id = user.id
     session = None
     if same_client:
+        attempt.activated_at = now  # before create_session's queries flush it: one UPDATE
         session = create_session(user, origin, now)
-        attempt.activated_at = now
         record(f"{attempt.kind}.completed", origin, user_id=user.id, subject_id=attempt.id)
     else:
         record(f"{attempt.kind}.approved", origin, user_id=user.id, subject_id=attempt.id)

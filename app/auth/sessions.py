@@ -10,7 +10,7 @@ from app.auth.audit import Origin, record
 from app.auth.errors import NotFound
 from app.auth.settings import setting
 from app.extensions import db
-from app.ids import is_id
+from app.ids import is_id, new_id
 from app.models import Client, Session, User
 from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
 
@@ -40,18 +40,20 @@ class SignedIn(UserMixin):
 def create_session(user: User, origin: Origin, now: datetime) -> Session:
     """A new active session on the origin's client; any other session there ends.
 
-    Flushed, not committed: it belongs to the caller's unit of work.
+    Added, not committed: it belongs to the caller's unit of work.
     """
     # Take the browser's row first: its racing sign-ins (two links spent at once) take turns,
     # so each ends the session before it and the browser keeps one. FOR NO KEY UPDATE, so that
     # rows which merely reference the client (their foreign-key checks) never wait on it.
-    # SQLite, with one writer at a time, needs no lock and ignores the clause.
-    db.session.execute(
-        select(Client.id).where(Client.id == origin.client_id).with_for_update(key_share=True)
-    )
+    # SQLite, with one writer at a time, needs no lock.
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(
+            select(Client.id).where(Client.id == origin.client_id).with_for_update(key_share=True)
+        )
     end_client_sessions(origin.client_id, now)
     session = Session(
-        user_id=user.id,
+        id=new_id("sess"),
+        user=user,  # not just its id: SignedIn reads session.user, and need not load it again
         client_id=origin.client_id,
         ip=origin.ip,
         user_agent=origin.user_agent[:512],
@@ -62,7 +64,6 @@ def create_session(user: User, origin: Origin, now: datetime) -> Session:
     )
     db.session.add(session)
     user.last_sign_in_at = now
-    db.session.flush()
     record("session.created", origin, user_id=user.id, subject_id=session.id)
     return session
 

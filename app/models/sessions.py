@@ -16,12 +16,15 @@ class Session(db.Model):
     __tablename__ = "sessions"
     __table_args__ = (
         Index("ix_sessions_user_id_status", "user_id", "status"),
+        # A sign-in ends the browser's active session: only that row is read, however many
+        # ended ones the browser has.
+        Index("ix_sessions_client_id_status", "client_id", "status"),
         Index("ix_sessions_status_expire_at", "status", "expire_at"),  # cleanup
     )
 
     id: Mapped[str] = id_column("sess")
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(512), default="")

@@ -1,0 +1,66 @@
+"""The two writing hot paths, start and consume, in as few steps as they need.
+
+SQLite has one writer at a time, so the time from a request's first write to its commit is time
+every other writer waits; and each statement costs the ORM far more than the database."""
+
+import pytest
+from flask import template_rendered
+from sqlalchemy import event
+
+from app.auth.email_links import consume_email_link
+from app.auth.sign_in import start_sign_in
+from app.auth.sign_up import start_sign_up
+from app.auth.users import create_user
+from app.extensions import db
+from app.models import Attempt
+
+
+@pytest.fixture
+def steps(app):
+    """What happened, in order: each statement's first words, and "render" for each template."""
+    seen = []
+
+    def statement(conn, cursor, text, *args):
+        seen.append(" ".join(text.split()[:3]))
+
+    def rendered(sender, template, context, **extra):
+        seen.append("render")
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    template_rendered.connect(rendered, app)
+    yield seen
+    template_rendered.disconnect(rendered, app)
+    event.remove(db.engine, "before_cursor_execute", statement)
+
+
+def writes(steps) -> list[str]:
+    return [s for s in steps if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_a_start_renders_its_email_before_its_first_write(app, laptop, now, steps):
+    assert app.config["RATELIMIT_ENABLED"]  # the per-address quota's row is written too
+    start_sign_up("ada@example.com", laptop, now)
+    assert steps.count("render") == 3  # subject, text and HTML
+    assert len(writes(steps)) >= 5  # quota, attempt, link, outbox row, audit
+    first_write = steps.index(writes(steps)[0])
+    assert first_write > len(steps) - 1 - steps[::-1].index("render"), steps
+
+
+def test_spending_a_link_reads_each_row_once_and_writes_the_attempt_twice_at_most(
+    ctx, laptop, now, mailbox, steps
+):
+    create_user("ada@example.com", "ada@example.com", now, laptop)
+    attempt = start_sign_in("ada@example.com", laptop, now)
+    token = mailbox.token("ada@example.com")
+    db.session.commit()
+    steps.clear()
+    completion = consume_email_link(token, laptop, now)
+    assert completion.session.user.banned is False  # SignedIn reads the session's user
+    reads = [s for s in steps if s.startswith("SELECT")]
+    # The link with its attempt, and the user; PostgreSQL also locks the browser's row.
+    # (Before: the attempt read again after its update, and the user again for the cookie.)
+    assert len(reads) == len(set(reads)) <= (3 if db.engine.dialect.name == "postgresql" else 2)
+    # The conditional update that completes it, then its activation (and user) together.
+    assert writes(steps).count("UPDATE attempts SET") <= 2, steps
+    assert len(steps) <= 11, steps
+    assert db.session.get(Attempt, attempt.id).activated_at is not None
