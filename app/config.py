@@ -148,7 +148,9 @@ def engine_options(url: str, pool_size: int) -> dict:
     # A database error's message leaves out the statement's values: an outbox row holds a live
     # link, and an error logged with its parameters would put the token in the log.
     options = {"hide_parameters": True}
-    if make_url(url).database not in (None, "", ":memory:"):  # an in-memory SQLite has one
+    parsed = make_url(url)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if not in_memory:  # which has one connection, and no pool to size
         # The most recently used connection first: a quiet moment reuses one connection (its
         # page cache warm, on SQLite) rather than cycling through all of them.
         options.update(pool_size=pool_size, pool_use_lifo=True)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.exc import InvalidRequestError
 
 from app import clock, mail
@@ -88,8 +88,8 @@ def start_attempt(
         updated_at=now,
     )
     link, message = _new_link(attempt, origin, now, email_case)
-    # The first write comes after all the rendering: SQLite has one writer at a time, so the
-    # time from a request's first write to its commit is the time every other writer waits.
+    # The attempt's writes come after the rendering: SQLite has one writer at a time, and the
+    # time from a transaction's first write to its commit is time every other writer waits.
     check_address_quota(normalized, now)
     db.session.add(attempt)
     _add_link(attempt, link, message, origin)
@@ -166,7 +166,9 @@ _ATTEMPT_WITH_EMAIL = (
 )
 
 
-def find_attempt_with_email(kind: str, attempt_id: str, client_secret: str):
+def find_attempt_with_email(
+    kind: str, attempt_id: str, client_secret: str
+) -> tuple[Row, EmailState | None]:
     """The attempt this browser started (a row, read-only), with its newest email, in one read
     on a connection of its own: the status poll, which needs no ORM session.
 
@@ -270,7 +272,7 @@ def public_status(attempt: Attempt, now: datetime) -> str:
 class AttemptView:
     """Everything a waiting tab shows, computed once for the page and the JSON endpoint."""
 
-    attempt: Attempt
+    attempt: Attempt | Row  # a model object, or the status poll's row (its attribute names)
     status: str
     verification: str
     email_delivery: str
@@ -340,7 +342,7 @@ def newest_email(attempt_id: str) -> OutboxMessage | None:
 
 
 def view_attempt(
-    attempt: Attempt, now: datetime, last_message: OutboxMessage | EmailState | None
+    attempt: Attempt | Row, now: datetime, last_message: OutboxMessage | EmailState | None
 ) -> AttemptView:
     """What the waiting tab shows, given the attempt and its newest email (see newest_email)."""
     status = public_status(attempt, now)

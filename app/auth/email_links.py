@@ -145,10 +145,11 @@ def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Comp
         _record_rejection(error, origin, "consumed")
         raise
     except IntegrityError:
-        # Another attempt made the same address's account a moment ago: the link is intact.
+        # Another attempt took the same address a moment ago (made its account, or verified it
+        # for another user): nothing was written, and the link is intact.
         db.session.rollback()
         raise AuthError(
-            "Something changed while we were signing you in. Please try again."
+            "Something changed while we were finishing this. Please try again."
         ) from None
     return completion
 

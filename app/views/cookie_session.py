@@ -38,29 +38,21 @@ def _loading_first(name: str):
     return loaded
 
 
-# Every way to read or change the dict loads it first (dict's own methods never call each other).
-for _name in (
-    "__contains__",
-    "__delitem__",
-    "__eq__",
-    "__getitem__",
-    "__iter__",
-    "__len__",
-    "__repr__",
-    "__setitem__",
-    "clear",
-    "copy",
-    "get",
-    "items",
-    "keys",
-    "pop",
-    "popitem",
-    "setdefault",
-    "update",
-    "values",
-):
-    setattr(LazySession, _name, _loading_first(_name))
-LazySession.__hash__ = None  # a dict: unhashable, as __eq__ is redefined
+# Everything a dict does with its items loads it first: every method dict has (dict's own
+# methods never call each other), but those about the type or the object itself.
+_NOT_ABOUT_ITEMS = {
+    "__class_getitem__",
+    "__doc__",
+    "__getattribute__",
+    "__hash__",
+    "__init__",
+    "__new__",
+    "__sizeof__",
+    "fromkeys",
+}
+for _name in vars(dict):
+    if _name not in _NOT_ABOUT_ITEMS:
+        setattr(LazySession, _name, _loading_first(_name))
 
 
 class LazyCookieSessionInterface(SecureCookieSessionInterface):

@@ -65,6 +65,9 @@ def test_a_lazy_session_decodes_on_first_use_and_is_not_modified_by_it():
         lambda s: s.setdefault("a", 1),
         lambda s: s.clear(),
         lambda s: s.pop("csrf_token"),
+        lambda s: s.__ior__({"a": 1}),  # session |= {...}
+        lambda s: s.popitem(),
+        lambda s: s.__delitem__("csrf_token"),
     ],
 )
 def test_every_change_to_a_lazy_session_decodes_it_first_and_marks_it_modified(use):
@@ -74,3 +77,26 @@ def test_every_change_to_a_lazy_session_decodes_it_first_and_marks_it_modified(u
     assert set(session) <= {"a", "csrf_token"}
     if "csrf_token" in session:
         assert session["csrf_token"] == "abc"  # the decoded payload was not lost
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: s != {},
+        lambda s: (s | {"a": 1})["csrf_token"] == "abc",
+        lambda s: ({"a": 1} | s)["csrf_token"] == "abc",
+        lambda s: list(reversed(s)) == ["csrf_token"],
+        lambda s: list(s.items()) == [("csrf_token", "abc")],
+        lambda s: s.copy() == {"csrf_token": "abc"},
+        lambda s: repr(s).endswith("{'csrf_token': 'abc'}>"),
+    ],
+)
+def test_every_read_of_a_lazy_session_sees_the_decoded_payload(read):
+    session = LazySession(lambda: {"csrf_token": "abc"})
+    assert read(session)
+    assert session.loaded and not session.modified
+
+
+def test_a_lazy_session_is_unhashable_like_any_dict():
+    with pytest.raises(TypeError):
+        hash(LazySession(dict))
