@@ -296,7 +296,7 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
     return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
 
 
-def wait_for_change(attempt, seen: str, timeout: float) -> bool:
+def wait_for_change(attempt: Attempt | Row, seen: str, timeout: float) -> bool:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
     True if it waited: the caller reads the attempt again (find_attempt_with_email, or
     reload_attempt for a model object).

@@ -177,8 +177,7 @@ def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime
         user = create_user(attempt.email, attempt.normalized, now, origin)
     if user.banned:
         raise _with_attempt(LinkUserBanned(), attempt)
-    if attempt.user_id != user.id:
-        attempt.user_id = user.id
+    attempt.user_id = user.id
     session = None
     if same_client:
         attempt.activated_at = now  # before create_session's queries flush it: one UPDATE
