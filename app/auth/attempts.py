@@ -15,6 +15,7 @@ from app.auth.rate_limits import check_address_quota
 from app.auth.settings import setting
 from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
+from app.auth.users import account_joined_by, owner_of
 from app.auth.watcher import watcher_for
 from app.clock import to_ms
 from app.extensions import db
@@ -53,6 +54,14 @@ EMAIL_CASES = {
         "Verify your email address",
         "Use this link to verify this address for your Latchkey account.",
         "Verify email address",
+    ),
+    # Enumeration protection: somebody asked to add an address that another account owns. The
+    # asker sees the usual waiting page; the owner is told, and gets no link (none could work).
+    "email_address_taken": (
+        "Someone tried to add your address to another account",
+        "Someone signed in to the Latchkey account {account} asked to add this address to it. "
+        "It already belongs to your account, so nothing changed and there is nothing to do.",
+        None,
     ),
 }
 
@@ -115,6 +124,11 @@ def _new_link(
         expire_at=attempt.expire_at,
     )
     subject, intro, action = EMAIL_CASES[email_case]
+    # Whoever verifies an address is shown the account it joins (a stranger must not be led to
+    # add their address to somebody else's account by one click).
+    account = account_joined_by(attempt)
+    if action is None:  # an email that only informs: no link, the account named in the text
+        intro, account = intro.format(account=account), None
     message = mail.render_email(
         "email_link",
         attempt.email,
@@ -124,7 +138,8 @@ def _new_link(
         subject=subject,
         intro=intro,
         action=action,
-        url=f"{setting('PUBLIC_URL')}/verify?token={token}",
+        account=account,
+        url=f"{setting('PUBLIC_URL')}/verify?token={token}" if action else None,
         minutes=max(1, ttl // 60),
         expire_at=attempt.expire_at,
         requester=describe(origin.user_agent),
@@ -232,7 +247,8 @@ def email_case_for_resend(attempt: Attempt) -> str:
         return "sign_in" if attempt.user_id else "sign_in_unknown"
     if attempt.kind == "sign_up":
         return "sign_up_existing" if attempt.user_id else "sign_up"
-    return "email_address"
+    owner = owner_of(attempt.normalized)
+    return "email_address_taken" if owner and owner.id != attempt.user_id else "email_address"
 
 
 def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) -> Attempt:

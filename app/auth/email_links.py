@@ -79,8 +79,9 @@ def _check_link(token: str | None, client_id: str | None, now: datetime) -> tupl
     if error is not None:
         raise _with_attempt(error(), attempt)
     same_client = client_id is not None and attempt.client_id == client_id
-    # Email verification from the profile may finish anywhere (SPEC §2.6).
-    if not same_client and attempt.kind != EMAIL_ADDRESS and setting("REQUIRE_SAME_CLIENT"):
+    # Address verification too: approved from another browser, a stranger's address could be
+    # planted on the asker's account.
+    if not same_client and setting("REQUIRE_SAME_CLIENT"):
         raise _with_attempt(ClientMismatch(), attempt)
     return link, same_client
 

@@ -9,6 +9,7 @@ from app.auth.audit import Origin, record
 from app.auth.email_addresses import get_email_address
 from app.auth.emails import normalize_email
 from app.auth.errors import AuthError, EmailTaken, NotFound
+from app.auth.settings import setting
 from app.auth.users import owner_of
 from app.extensions import db
 from app.models import Attempt, EmailAddress, User
@@ -39,17 +40,17 @@ def start_email_verification(
     address = next((a for a in user.email_addresses if a.normalized == normalized), None)
     if address is not None and address.verified:
         raise EmailTaken("This address is already verified on your account.")
+    # The pending limit first: were it checked after the owner, a full account would answer
+    # differently for taken and unknown addresses, which is the oracle enumeration protection hides.
+    if address is None and _pending_count(user.id) >= MAX_PENDING:
+        raise TooManyPending()
     owner = owner_of(normalized)
-    if owner is not None and owner.id != user.id:
+    taken = owner is not None and owner.id != user.id
+    if taken and not setting("ENUMERATION_PROTECTION"):
         raise EmailTaken("That email address is taken.")
+    # With enumeration protection a taken address is accepted like any other; its owner is told
+    # by email instead, and no link is sent that could move it.
     if address is None:
-        pending = db.session.scalar(
-            select(func.count()).where(
-                EmailAddress.user_id == user.id, EmailAddress.verified_at.is_(None)
-            )
-        )
-        if pending >= MAX_PENDING:
-            raise TooManyPending()
         address = EmailAddress(
             email=email,
             normalized=normalized,
@@ -66,9 +67,17 @@ def start_email_verification(
         normalized,
         origin,
         now,
-        email_case="email_address",
+        email_case="email_address_taken" if taken else "email_address",
         user_id=user.id,
         email_address_id=address.id,
+    )
+
+
+def _pending_count(user_id: str) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            EmailAddress.user_id == user_id, EmailAddress.verified_at.is_(None)
+        )
     )
 
 

@@ -35,6 +35,13 @@ def normalize_email(raw: str | None) -> tuple[str, str]:
     return typed, checked.normalized.lower()
 
 
+def mask_email(address: str) -> str:
+    """ "a•••a@example.com": enough for its owner to recognise, too little to harvest."""
+    local, _, domain = address.rpartition("@")
+    shown = local[0] + "•••" + (local[-1] if len(local) > 3 else "")
+    return f"{shown}@{domain}"
+
+
 def smtp_address(typed: str) -> str:
     """The address to hand to SMTP: the domain in the IDNA 2008 punycode the account key uses.
 

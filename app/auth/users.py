@@ -6,9 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.audit import Origin, record
+from app.auth.emails import mask_email
 from app.auth.errors import EmailTaken
 from app.extensions import db
-from app.models import EmailAddress, User
+from app.models import Attempt, EmailAddress, User
+from app.models.attempts import EMAIL_ADDRESS
 
 
 def owner_of(normalized: str) -> User | None:
@@ -18,6 +20,18 @@ def owner_of(normalized: str) -> User | None:
         .join(EmailAddress, EmailAddress.user_id == User.id)
         .where(EmailAddress.normalized == normalized, EmailAddress.verified_at.is_not(None))
     )
+
+
+def account_joined_by(attempt: Attempt) -> str | None:
+    """For an address verification, the account the address would join, as a stranger may be
+    shown it: its primary address, partly masked. Whoever approves must see whose account it
+    is, or one click adds their address to somebody else's. None for other flows."""
+    if attempt.kind != EMAIL_ADDRESS:
+        return None
+    user = db.session.get(User, attempt.user_id)
+    if user is None or user.primary_email_address is None:
+        return f"account {attempt.user_id}"
+    return mask_email(user.primary_email_address.email)
 
 
 def create_user(

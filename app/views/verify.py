@@ -6,6 +6,7 @@ from app import clock
 from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import LinkError
 from app.auth.user_agents import describe
+from app.auth.users import account_joined_by
 from app.views.context import current_origin, sign_in_browser
 from app.views.waiting import after_sign_in_url
 
@@ -37,6 +38,7 @@ def show():
         token=token,
         attempt=attempt,
         requester=describe(attempt.requester_user_agent),
+        account=account_joined_by(attempt),
         now=clock.now(),
     )
 
