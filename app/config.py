@@ -86,6 +86,8 @@ SETTINGS = {
     "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),
     "MAIL_SEND_INLINE": (False, parse_bool),
+    # Whether a /v1 secret key may mint a sign-in token for an admin, i.e. become one.
+    "API_SIGN_IN_TOKENS_FOR_ADMINS": (False, parse_bool),
     # How many reverse proxies in front set X-Forwarded-For/-Proto. 0: the headers are ignored,
     # so nobody can forge an IP to slip past the per-IP limits or into the audit log.
     "TRUSTED_PROXIES": (0, int),

@@ -46,8 +46,12 @@ def mint_sign_in_token(
     redirect_url: str | None = None,
     origin: Origin | None = None,
     created_by: str | None = None,
+    allow_admin: bool = True,
 ) -> tuple[SignInToken, str]:
-    """A one-time token that signs the user in; returns (row, token). Only its hash is kept."""
+    """A one-time token that signs the user in; returns (row, token). Only its hash is kept.
+
+    With allow_admin=False a token for an admin is refused (and the refusal audited): a backend
+    key must not be a way to become an admin, who can make keys and change settings."""
     if expires_in_seconds is None:
         expires_in_seconds = setting("SIGN_IN_TOKEN_TTL")
     if not 1 <= expires_in_seconds <= MAX_LIFETIME:
@@ -56,8 +60,19 @@ def mint_sign_in_token(
             param="expires_in_seconds",
         )
     redirect_url = check_redirect_url(redirect_url, setting("ALLOWED_REDIRECT_ORIGINS"))
-    if db.session.get(User, user_id) is None:
+    user = db.session.get(User, user_id)
+    if user is None:
         raise NotFound("No user with that user_id.", param="user_id")
+    if user.is_admin and not allow_admin:
+        record(
+            "sign_in_token.refused", origin, user_id=user_id, actor_id=created_by, reason="admin"
+        )
+        db.session.commit()
+        raise FormParamInvalid(
+            "Sign-in tokens for admins can't be minted with a secret key "
+            "(API_SIGN_IN_TOKENS_FOR_ADMINS is off).",
+            param="user_id",
+        )
     token = make_token()
     row = SignInToken(
         user_id=user_id,
@@ -169,7 +184,14 @@ def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Ac
         _record_rejection(error, origin)
         raise
     session = create_session(db.session.get(User, row.user_id), origin, now)
-    record("sign_in_token.accepted", origin, user_id=row.user_id, subject_id=row.id)
+    # The actor is who minted it (a secret key, an admin): a sign-in traceable to its source.
+    record(
+        "sign_in_token.accepted",
+        origin,
+        user_id=row.user_id,
+        subject_id=row.id,
+        actor_id=row.created_by,
+    )
     db.session.commit()
     db.session.refresh(row)
     return Acceptance(row, session)

@@ -11,7 +11,7 @@ from app.auth import accounts, email_addresses, sessions, sign_in_tokens
 from app.auth.errors import AuthError, FormParamInvalid, NotFound
 from app.extensions import login_manager
 from app.models.sessions import ACTIVE
-from app.views.context import current_origin, email_rate_limit
+from app.views.context import current_origin, email_rate_limit, no_store
 from app.views.paging import Page, requested_page, search_term
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,6 +30,9 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+bp.after_request(no_store)
 
 
 @bp.before_request

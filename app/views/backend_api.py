@@ -84,6 +84,7 @@ def create_sign_in_token():
         redirect_url=typed(data, "redirect_url", str),
         origin=origin(),
         created_by=actor(),
+        allow_admin=current_app.config["API_SIGN_IN_TOKENS_FOR_ADMINS"],
     )
     return jsonify(sign_in_token_json(row, token))
 

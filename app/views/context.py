@@ -29,6 +29,13 @@ def redact(text: str) -> str:
     return _TOKEN_IN_TEXT.sub(r"\1[redacted]", text)
 
 
+def no_store(response):
+    """For pages about a signed-in person (their addresses, sessions; the admin's users and
+    keys): a shared or back-button cache must not show them to the next person at the screen."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def client_secret() -> str:
     return g.client_secret
 

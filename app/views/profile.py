@@ -15,10 +15,13 @@ from app.auth.errors import AuthError
 from app.auth.sessions import get_session, list_sessions, revoke_session, sign_out_other_sessions
 from app.models.attempts import EMAIL_ADDRESS
 from app.models.sessions import ACTIVE
-from app.views.context import current_origin, email_rate_limit
+from app.views.context import current_origin, email_rate_limit, no_store
 from app.views.waiting import render_waiting_page
 
 bp = Blueprint("profile", __name__, url_prefix="/user")
+
+
+bp.after_request(no_store)
 
 
 @bp.before_request

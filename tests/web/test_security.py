@@ -205,3 +205,16 @@ def test_a_database_error_does_not_carry_the_statements_values(app):
     with app.app_context(), pytest.raises(DBAPIError) as caught:
         db.session.execute(text("SELECT * FROM no_such_table WHERE body = :body"), {"body": secret})
     assert "no_such_table" in str(caught.value) and secret not in str(caught.value)
+
+
+def test_private_pages_are_never_cached(client, admin, ada):
+    """/user and every /admin page (built from the URL map, real ids) say no-store."""
+    pages = ["/user", f"/admin/users/{ada}"] + [
+        rule.rule
+        for rule in client.application.url_map.iter_rules()
+        if rule.rule.startswith("/admin") and "GET" in rule.methods and not rule.arguments
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code in (200, 302), path
+        assert response.headers["Cache-Control"] == "no-store", path
