@@ -14,7 +14,7 @@ def requester_network(ip: str | None) -> str:
     try:
         address = ipaddress.ip_address(ip or "")
     except ValueError:
-        # Not an IP (a unix socket, a test client): one bucket per such value.
+        # Not an IP (a unix socket with no proxy in front): one bucket per such value.
         return ip or ""
     if address.version == 6 and address.ipv4_mapped:
         return str(address.ipv4_mapped)
