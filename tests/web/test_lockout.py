@@ -140,7 +140,7 @@ def test_dots_count_apart_outside_gmail(app):
 
 
 @pytest.mark.parametrize(
-    ("normalized", "mailbox"),
+    ("normalized", "folded"),
     [
         ("g.victim@gmail.com", "gvictim@gmail.com"),
         ("gv.ictim+a+b@googlemail.com", "gvictim@gmail.com"),
@@ -149,8 +149,8 @@ def test_dots_count_apart_outside_gmail(app):
         ("+tag@example.com", "+tag@example.com"),
     ],
 )
-def test_the_quota_address_folds_aliases(normalized, mailbox):
-    assert quota_address(normalized) == mailbox
+def test_the_quota_address_folds_aliases(normalized, folded):
+    assert quota_address(normalized) == folded
 
 
 # -- IPv6 --------------------------------------------------------------------------------------
