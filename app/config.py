@@ -82,6 +82,8 @@ SETTINGS = {
     # (Flask-Limiter limit strings).
     "RESEND_COOLDOWN": (30, parse_seconds),
     "EMAILS_PER_ADDRESS": (5, int),
+    # All requesters together, but for a browser the address's owner signed in with (rate_limits).
+    "EMAILS_PER_ADDRESS_TOTAL": (20, int),
     "EMAILS_PER_ADDRESS_WINDOW": (600, parse_seconds),
     "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),

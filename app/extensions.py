@@ -13,6 +13,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from app.auth.networks import requester_network
+
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -32,7 +34,14 @@ migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _requester_network() -> str:
+    # Every per-IP limit counts an IPv6 client's whole /64: it may use any address in it.
+    return requester_network(get_remote_address())
+
+
+limiter = Limiter(key_func=_requester_network)
 
 
 @event.listens_for(Engine, "connect")

@@ -49,14 +49,20 @@ def race(opener, url: str, body: bytes, racers: int = 20) -> list[int]:
 
 def race_bodies(opener, url: str, bodies: list[bytes], headers=None) -> list[int]:
     """POST each body from a thread of its own, all released at once; their statuses, sorted."""
-    statuses, barrier = [], threading.Barrier(len(bodies))
+    return race_requests(
+        opener, [urllib.request.Request(url, body, headers=headers or {}) for body in bodies]
+    )
 
-    def post(body):
+
+def race_requests(opener, requests: list[urllib.request.Request]) -> list[int]:
+    """Send each request from a thread of its own, all released at once; their statuses, sorted."""
+    statuses, barrier = [], threading.Barrier(len(requests))
+
+    def send(request):
         barrier.wait()
-        request = urllib.request.Request(url, body, headers=headers or {})
         statuses.append(status_of(opener, request))
 
-    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+    threads = [threading.Thread(target=send, args=(request,)) for request in requests]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -99,7 +99,7 @@ def start_attempt(
     link, message = _new_link(attempt, origin, now, email_case)
     # The attempt's writes come after the rendering: SQLite has one writer at a time, and the
     # time from a transaction's first write to its commit is time every other writer waits.
-    check_address_quota(normalized, now)
+    check_address_quota(normalized, origin, now).charge(message)
     db.session.add(attempt)
     _add_link(attempt, link, message, origin)
     record(f"{kind}.started", origin, user_id=user_id, subject_id=attempt.id)
@@ -219,7 +219,7 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
     ).total_seconds()
     if wait > 0 and setting("RATELIMIT_ENABLED"):
         raise RateLimited(wait, "You can request another email in {s}.")
-    check_address_quota(attempt.normalized, now)
+    quota = check_address_quota(attempt.normalized, origin, now)
     # Only a still-pending attempt may get a link: a consume that won a moment ago keeps it closed.
     # The cooldown is part of the condition: of two resends racing, one sends.
     claimed = db.session.execute(
@@ -236,6 +236,7 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
         raise AttemptClosed()
     _close_links(attempt.id, LINK_REPLACED)
     link, message = _new_link(attempt, origin, now, email_case_for_resend(attempt))
+    quota.charge(message)
     _add_link(attempt, link, message, origin)
     db.session.commit()
     mail.send_soon(message.id)

@@ -49,3 +49,22 @@ def smtp_address(typed: str) -> str:
     spells faß.de as fass.de: another domain, whose owner would receive the link.
     """
     return _validate(typed).ascii_email
+
+
+# Domains whose mailboxes ignore dots in the name: g.race@gmail.com is grace@gmail.com.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def quota_address(normalized: str) -> str:
+    """The mailbox an address reaches, as the per-address email quota counts it.
+
+    grace+1@example.com and g.race@googlemail.com land in the same inbox as grace@example.com and
+    grace@gmail.com; counted apart, each alias would bring its own quota. For the quota only: the
+    account, its display and its verification use the address as given.
+    """
+    local, _, domain = normalized.lower().rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in DOTLESS_DOMAINS:
+        domain = DOTLESS_DOMAINS[domain]
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"

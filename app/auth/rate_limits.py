@@ -1,47 +1,113 @@
-"""The per-address email quota, counted in the outbox so every process sees the same number."""
+"""The per-address email quota, counted in the outbox so every process sees the same number.
+
+A quota that everyone asking shares lets anyone keep an address's owner from ever getting a
+link, five requests every ten minutes (and the only links in their inbox are then the
+attacker's). So each requester has a quota of its own per mailbox, EMAILS_PER_ADDRESS, and all
+of them together a higher one, EMAILS_PER_ADDRESS_TOTAL, against a mail-bomb from many networks;
+a browser the owner has signed in with is held to its own quota only.
+"""
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.auth.audit import Origin
+from app.auth.emails import quota_address
 from app.auth.errors import RateLimited
+from app.auth.networks import requester_network
 from app.auth.settings import setting
 from app.extensions import db
-from app.models import AddressQuota, OutboxMessage
+from app.models import AddressQuota, EmailAddress, OutboxMessage, Session
+from app.models.sessions import REVOKED
 
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+TOO_MANY = "Too many emails were sent to this address. Try again in {s}."
+TOO_MANY_IN_ALL = (
+    "Too many emails were sent to this address. Try again in {s}, "
+    "or from a browser you have signed in with before."
+)
 
 
-def _lock_address(normalized: str, now: datetime) -> None:
-    """Write the address's quota row first: PostgreSQL holds that row's lock, SQLite its one
-    write lock, until the transaction ends, so a racing request for the same address waits here
+class EmailQuota(NamedTuple):
+    """Whom an email counts against: its mailbox (aliases folded) and its requester."""
+
+    address: str
+    requester: str
+
+    def charge(self, message: OutboxMessage) -> None:
+        message.quota_address, message.requester = self
+
+
+def _lock_address(address: str, now: datetime) -> None:
+    """Write the mailbox's quota row first: PostgreSQL holds that row's lock, SQLite its one
+    write lock, until the transaction ends, so a racing request for the same mailbox waits here
     and then counts this one's email too."""
     insert = _UPSERT[db.session.get_bind().dialect.name](AddressQuota)
     db.session.execute(
-        insert.values(normalized=normalized, checked_at=now).on_conflict_do_update(
+        insert.values(normalized=address, checked_at=now).on_conflict_do_update(
             index_elements=[AddressQuota.normalized], set_={"checked_at": now}
         )
     )
 
 
-def check_address_quota(normalized: str, now: datetime) -> None:
-    """Refuse a further email to an address that had its quota in the window (default 5/10 min).
+def _owner_signed_in_here(normalized: str, client_id: str | None) -> bool:
+    """Whether this browser has had a session, not revoked, of the account the address is
+    verified for. Only that account's owner can have made one; a revoked one may be a stolen
+    device. (Finished sessions are deleted after a week: see cleanup.)"""
+    if not client_id:
+        return False
+    session = db.session.scalar(
+        select(Session.id)
+        .join(EmailAddress, EmailAddress.user_id == Session.user_id)
+        .where(
+            Session.client_id == client_id,
+            Session.status != REVOKED,
+            EmailAddress.normalized == normalized,
+            EmailAddress.verified_at.is_not(None),
+        )
+        .limit(1)
+    )
+    return session is not None
 
-    Call it in the transaction that writes the email: the count holds until that commits."""
-    if not setting("RATELIMIT_ENABLED"):
-        return
-    limit = setting("EMAILS_PER_ADDRESS")
-    _lock_address(normalized, now)
-    window = timedelta(seconds=setting("EMAILS_PER_ADDRESS_WINDOW"))
+
+def _wait_if_full(where, limit: int, window: timedelta, now: datetime) -> float | None:
+    """Seconds until the window holds fewer than `limit` of these emails; None if it does now."""
     recent = db.session.scalars(
         select(OutboxMessage.created_at)
-        .where(OutboxMessage.to_normalized == normalized, OutboxMessage.created_at > now - window)
+        .where(*where, OutboxMessage.created_at > now - window)
         .order_by(OutboxMessage.created_at.desc())
         .limit(limit)
     ).all()
-    if len(recent) >= limit:
-        retry_after = (recent[-1] + window - now).total_seconds()
-        raise RateLimited(
-            retry_after, "Too many emails were sent to this address. Try again in {s}."
-        )
+    if len(recent) < limit:
+        return None
+    return (recent[-1] + window - now).total_seconds()
+
+
+def check_address_quota(normalized: str, origin: Origin, now: datetime) -> EmailQuota:
+    """Refuse a further email to an address whose quota in the window is spent: this
+    requester's own (default 5 per 10 min), or everyone's together (default 20).
+
+    Call it in the transaction that writes the email, and charge() the email with the result:
+    the count holds until that commits."""
+    address = quota_address(normalized)
+    if not setting("RATELIMIT_ENABLED"):
+        return EmailQuota(address, requester_network(origin.ip))
+    _lock_address(address, now)
+    # The owner's browser counts on its own, not by its network: behind a shared IP (an office,
+    # a carrier's NAT) an attacker's requests cannot spend its quota. Anyone else is counted by
+    # network, as a cookie costs nothing to drop.
+    trusted = _owner_signed_in_here(normalized, origin.client_id)
+    requester = f"client {origin.client_id}" if trusted else requester_network(origin.ip)
+    window = timedelta(seconds=setting("EMAILS_PER_ADDRESS_WINDOW"))
+    mailbox = OutboxMessage.quota_address == address
+    own = (mailbox, OutboxMessage.requester == requester)
+    wait = _wait_if_full(own, setting("EMAILS_PER_ADDRESS"), window, now)
+    if wait is not None:
+        raise RateLimited(wait, TOO_MANY)
+    if not trusted:
+        wait = _wait_if_full((mailbox,), setting("EMAILS_PER_ADDRESS_TOTAL"), window, now)
+        if wait is not None:
+            raise RateLimited(wait, TOO_MANY_IN_ALL)
+    return EmailQuota(address, requester)

@@ -4,14 +4,62 @@ from functools import lru_cache
 
 from ua_parser import parse
 
+# Only names from these lists are ever shown. The User-Agent is free text its sender chooses, and
+# ua-parser passes much of it through as a "family" (the whole of "Latchkey Security Check - safe
+# to approve bot" comes back as a browser name): shown in an email or on the approval page, it
+# would speak with our voice.
+BROWSERS = frozenset(
+    {
+        "Chrome",
+        "Chrome Mobile",
+        "Chrome Mobile iOS",
+        "Chrome Mobile WebView",
+        "Chromium",
+        "HeadlessChrome",
+        "Edge",
+        "Edge Mobile",
+        "Firefox",
+        "Firefox Mobile",
+        "Firefox iOS",
+        "Safari",
+        "Mobile Safari",
+        "Mobile Safari UI/WKWebView",
+        "Opera",
+        "Opera Mobile",
+        "Samsung Internet",
+        "Brave",
+        "Vivaldi",
+        "Yandex Browser",
+        "UC Browser",
+        "IE",
+    }
+)
+SYSTEMS = frozenset(
+    {
+        "Windows",
+        "Mac OS X",
+        "iOS",
+        "Android",
+        "Linux",
+        "Ubuntu",
+        "Debian",
+        "Fedora",
+        "Chrome OS",
+        "FreeBSD",
+    }
+)
+
 
 @lru_cache(maxsize=1024)
 def describe(user_agent: str | None) -> str:
+    """ "Chrome 156 on Linux", in names from the lists above only; else "an unknown browser"."""
     result = parse(user_agent or "")
-    browser = result.user_agent.family if result.user_agent else None
-    if browser and result.user_agent.major:
-        browser = f"{browser} {result.user_agent.major}"
-    system = result.os.family if result.os else None
-    if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "an unknown browser"
+    agent, system = result.user_agent, result.os
+    browser = agent.family if agent and agent.family in BROWSERS else None
+    major = agent.major if agent else None
+    if browser and major and major.isascii() and major.isdigit() and len(major) <= 5:
+        browser = f"{browser} {major}"
+    system = system.family if system and system.family in SYSTEMS else None
+    if system:
+        return f"{browser or 'Unknown browser'} on {system}"
+    return browser or "an unknown browser"

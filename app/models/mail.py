@@ -15,7 +15,7 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_next_try_at", "status", "next_try_at"),
-        Index("ix_outbox_to_normalized_created_at", "to_normalized", "created_at"),
+        Index("ix_outbox_quota_address_created_at", "quota_address", "created_at"),
     )
 
     id: Mapped[str] = id_column("msg")
@@ -24,6 +24,10 @@ class OutboxMessage(db.Model):
     )
     to_address: Mapped[str] = mapped_column(String(320))
     to_normalized: Mapped[str] = mapped_column(String(320))
+    # Whom the email counts against in the per-address quota (rate_limits): the mailbox it
+    # reaches (aliases folded) and who asked for it (a network, or a browser the owner uses).
+    quota_address: Mapped[str | None] = mapped_column(String(320))
+    requester: Mapped[str | None] = mapped_column(String(128))
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
@@ -37,8 +41,9 @@ class OutboxMessage(db.Model):
 
 
 class AddressQuota(db.Model):
-    """An address emailed lately. Writing its row first serialises the quota check per address:
-    of requests racing to email one address, each counts the others' emails (rate_limits)."""
+    """A mailbox emailed lately (`normalized` holds its quota address, aliases folded). Writing
+    its row first serialises the quota check per mailbox: of requests racing to email one, each
+    counts the others' emails (rate_limits)."""
 
     __tablename__ = "address_quotas"
 

@@ -91,6 +91,17 @@ def test_user_agents_are_described_for_people():
     assert describe("") == "an unknown browser"
 
 
+def test_user_agents_are_named_only_from_known_browsers_and_systems():
+    # Free text ua-parser passes through as a browser name: the reviewer's whole User-Agent,
+    # and a made-up product token.
+    assert describe("Latchkey Security Check - safe to approve bot") == "an unknown browser"
+    assert describe("Mozilla/5.0 (compatible; SafeToApproveBot/1.0)") == "an unknown browser"
+    windows = "Mozilla/5.0 (Windows NT 10.0) Approve - Security Team/99"
+    assert describe(windows) == "Unknown browser on Windows"
+    # A version is ASCII digits only (ua-parser's \d also takes other scripts' digits).
+    assert describe(CHROME.replace("156", "\u0661\u0665\u0666")) == "Chrome on Linux"
+
+
 def test_the_log_filter_redacts_tokens_in_gunicorn_style_mapping_arguments():
     import logging
 

@@ -2,6 +2,7 @@
 
 import re
 import urllib.parse
+import urllib.request
 
 from sqlalchemy import func, select
 
@@ -14,6 +15,7 @@ from tests.http import (
     plain_opener,
     race,
     race_bodies,
+    race_requests,
     status_of,
 )
 
@@ -46,6 +48,30 @@ def test_twenty_racing_sign_ups_for_one_address_send_only_its_quota(live_server,
             .where(OutboxMessage.to_normalized == "grace@example.com")
         )
     assert sent == quota
+
+
+def test_thirty_racing_sign_ups_from_thirty_networks_send_only_the_total(make_app):
+    # Each racer has its own network (through a trusted proxy) and its own quota: only the
+    # overall cap stops them, and it holds under the race too.
+    port = free_port()
+    app = make_app(LIVE_PORT=port, PUBLIC_URL=f"http://127.0.0.1:{port}", TRUSTED_PROXIES=1)
+    with serving(app) as server:
+        opener = browser_opener()
+        page = opener.open(f"{server}/sign-up").read().decode()
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf_token": csrf, "email_address": "grace@example.com"})
+        requests = [
+            urllib.request.Request(
+                f"{server}/sign-up", form.encode(), headers={"X-Forwarded-For": f"192.0.2.{n}"}
+            )
+            for n in range(30)
+        ]
+        statuses = race_requests(opener, requests)
+    total = app.config["EMAILS_PER_ADDRESS_TOTAL"]
+    assert statuses == [302] * total + [429] * (30 - total)
+    with app.app_context():
+        sent = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert sent == total
 
 
 RACERS = 20
