@@ -230,7 +230,7 @@ def send_verification_link(
     """
     if primary:
         raise FormParamInvalid("Only a verified address can be primary.", param="primary")
-    attempt = start_email_verification(user, raw_email, origin, now)
+    attempt = start_email_verification(user, raw_email, origin, now, sent_by=actor_id)
     record(
         "email_address.verification_sent",
         origin,

@@ -77,6 +77,7 @@ def start_attempt(
     user_id: str | None = None,
     email_address_id: str | None = None,
     redirect_url: str | None = None,
+    sent_by: str | None = None,
 ) -> Attempt:
     """Record an attempt bound to the requesting client, and email it a one-time link."""
     attempt = Attempt(
@@ -88,6 +89,7 @@ def start_attempt(
         user_id=user_id,
         email_address_id=email_address_id,
         redirect_url=redirect_url,
+        sent_by=sent_by,
         requester_ip=origin.ip,
         requester_user_agent=origin.user_agent[:512],
         expire_at=now,

@@ -80,8 +80,8 @@ def _check_link(token: str | None, client_id: str | None, now: datetime) -> tupl
         raise _with_attempt(error(), attempt)
     same_client = client_id is not None and attempt.client_id == client_id
     # Address verification too: approved from another browser, a stranger's address could be
-    # planted on the asker's account.
-    if not same_client and setting("REQUIRE_SAME_CLIENT"):
+    # planted on the asker's account. One an admin sent is for the owner to open anywhere.
+    if not same_client and setting("REQUIRE_SAME_CLIENT") and attempt.sent_by is None:
         raise _with_attempt(ClientMismatch(), attempt)
     return link, same_client
 

@@ -30,11 +30,12 @@ class TooManyPending(AuthError):
 
 
 def start_email_verification(
-    user: User, raw_email: str | None, origin: Origin, now: datetime
+    user: User, raw_email: str | None, origin: Origin, now: datetime, sent_by: str | None = None
 ) -> Attempt:
     """Add the address (unverified) if it is new to the account, and email it a link.
 
-    The link may be opened on any device; the tab that asked sees "verified" by itself.
+    The link may be opened on any device (with REQUIRE_SAME_CLIENT, only in the browser that
+    asked, unless an admin, `sent_by`, sent it); the tab that asked sees "verified" by itself.
     """
     email, normalized = normalize_email(raw_email)
     address = next((a for a in user.email_addresses if a.normalized == normalized), None)
@@ -46,7 +47,7 @@ def start_email_verification(
         raise TooManyPending()
     owner = owner_of(normalized)
     taken = owner is not None and owner.id != user.id
-    if taken and not setting("ENUMERATION_PROTECTION"):
+    if taken and (sent_by or not setting("ENUMERATION_PROTECTION")):  # admins may know
         raise EmailTaken("That email address is taken.")
     # With enumeration protection a taken address is accepted like any other; its owner is told
     # by email instead, and no link is sent that could move it.
@@ -70,6 +71,7 @@ def start_email_verification(
         email_case="email_address_taken" if taken else "email_address",
         user_id=user.id,
         email_address_id=address.id,
+        sent_by=sent_by,
     )
 
 

@@ -45,6 +45,9 @@ class Attempt(db.Model):
     completed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     verified_from_same_client: Mapped[bool] = mapped_column(default=False)
+    # The admin who sent an address verification on the user's behalf: its link is for the
+    # address's owner, wherever they open it, even with REQUIRE_SAME_CLIENT (email_links).
+    sent_by: Mapped[str | None] = mapped_column(String(40))
     # Set once a session has been made on the requesting client (same tab or waiting tab).
     activated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_column()

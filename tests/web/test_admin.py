@@ -188,9 +188,13 @@ def test_add_unverified_then_mark_verified_then_make_primary(app, admin, ada, po
         assert row.actor_id == admin and row.subject_id == new
 
 
+@pytest.mark.parametrize("same_client_only", [False, True])
 def test_add_by_sending_a_verification_link_the_owner_opens(
-    app, admin, ada, post, mailbox, audited
+    app, admin, ada, post, mailbox, audited, same_client_only
 ):
+    # REQUIRE_SAME_CLIENT keeps a link in the browser that asked, but an admin's link is for the
+    # address's owner: the admin, not a stranger, chose the account it joins.
+    app.config["REQUIRE_SAME_CLIENT"] = same_client_only
     page = add(post, ada, "home@example.com", verification="link", follow=True)
     assert "Sent a verification link to home@example.com" in text(page)
     assert 'class="badge warn">unverified' in text(page)
