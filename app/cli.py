@@ -90,7 +90,9 @@ def create_token_command(user: str, expires_in: int | None, redirect_url: str | 
 @click.command("cleanup")
 @click.option("--batch", default=1000, show_default=True, help="Rows deleted per transaction.")
 def cleanup_command(batch: int):
-    """Delete expired attempts, links, sent email and ended sessions."""
+    """Delete expired attempts, links, sent email and ended sessions; audit rows older than
+    AUDIT_RETENTION seconds (default a year; 0 keeps them); clients older than
+    CLIENT_RETENTION (default 30 days) that no attempt or session refers to."""
     counts = clean_up(clock.now(), batch)
     click.echo(", ".join(f"{name} {count}" for name, count in counts.items()))
 

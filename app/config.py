@@ -87,6 +87,11 @@ SETTINGS = {
     "EMAILS_PER_ADDRESS_WINDOW": (600, parse_seconds),
     "EMAIL_REQUESTS_PER_IP": ("30 per minute", str),
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),
+    # Requests per IP to the token pages, /verify and /accept-token (GET and POST together).
+    "TOKEN_REQUESTS_PER_IP": ("60 per minute", str),
+    # Seconds cleanup keeps audit rows (0: for ever), and clients nothing refers to any more.
+    "AUDIT_RETENTION": (365 * 86400, parse_seconds),
+    "CLIENT_RETENTION": (30 * 86400, parse_seconds),
     "MAIL_SEND_INLINE": (False, parse_bool),
     # Whether a /v1 secret key may mint a sign-in token for an admin, i.e. become one.
     "API_SIGN_IN_TOKENS_FOR_ADMINS": (False, parse_bool),

@@ -1,11 +1,17 @@
 """Writes audit rows inside the caller's transaction, so the log and the change agree."""
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import AuditEvent, EmailAddress, User
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # each with ON CONFLICT
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,13 @@ class Origin:
     client_id: str | None = None
     ip: str | None = None
     user_agent: str = ""
+    # The browser's cookie secret, so that a flow which succeeds can make the client row then
+    # (clients.with_client): a request that fails leaves no row behind. Never logged.
+    client_secret: str | None = field(default=None, repr=False)
+
+
+def _hour(moment: datetime) -> str:
+    return moment.replace(minute=0, second=0, microsecond=0).isoformat()
 
 
 def record(
@@ -37,6 +50,42 @@ def record(
             ip=origin.ip,
             subject_id=subject_id,
             details=details,
+        )
+    )
+
+
+def record_rejection(
+    event: str, origin: Origin | None, now: datetime, *, user_id=None, subject_id=None, **details
+):
+    """Add a row, or count one more on the same rejection's row of this hour.
+
+    The same event, IP, client, user, subject and details within one clock hour is one row with
+    a count: a flood of bogus tokens writes a row an hour per IP, not a row per request, and the
+    log still says what happened, how often, first and last when.
+    """
+    origin = origin or Origin()
+    key = [_hour(now), event, origin.ip, origin.client_id, user_id, subject_id, details]
+    fingerprint = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    table = AuditEvent.__table__
+    # One statement against the fingerprint's unique index: racing rejections neither make
+    # two rows nor lose a count.
+    db.session.execute(
+        insert(table)
+        .values(
+            event=event,
+            created_at=now,
+            last_at=now,
+            user_id=user_id,
+            client_id=origin.client_id,
+            ip=origin.ip,
+            subject_id=subject_id,
+            details=details,
+            fingerprint=fingerprint,
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.fingerprint],
+            set_={"times": table.c.times + 1, "last_at": now},
         )
     )
 

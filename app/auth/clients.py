@@ -1,8 +1,11 @@
 """Clients: the browser behind a request, known by the secret in its HttpOnly cookie."""
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.audit import Origin
 from app.auth.tokens import hash_token, make_token
 from app.extensions import db
 from app.models import Client
@@ -28,3 +31,14 @@ def ensure_client_id(secret: str, user_agent: str) -> str:
     except IntegrityError:  # the same browser's other request made it a moment ago
         return find_client_id(secret)
     return client.id
+
+
+def with_client(origin: Origin) -> Origin:
+    """The origin with its client row, made now if need be: call it once a flow has succeeded.
+
+    Made inside the caller's transaction, so a flow that fails after all leaves no row; a
+    stream of bogus tokens leaves none at all.
+    """
+    if origin.client_id or not origin.client_secret:
+        return origin
+    return replace(origin, client_id=ensure_client_id(origin.client_secret, origin.user_agent))

@@ -7,7 +7,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.auth.audit import Origin, record
+from app.auth.audit import Origin, record, record_rejection
+from app.auth.clients import with_client
 from app.auth.errors import (
     AttemptClosed,
     AuthError,
@@ -96,19 +97,20 @@ def open_email_link(token: str | None, origin: Origin, now: datetime) -> OpenedL
     try:
         link, same_client = _check_link(token, origin.client_id, now)
     except LinkError as error:
-        _record_rejection(error, origin, "opened")
+        _record_rejection(error, origin, "opened", now)
         raise
     record("link.opened", origin, user_id=link.attempt.user_id, subject_id=link.attempt_id)
     db.session.commit()
     return OpenedLink(link.attempt, same_client)
 
 
-def _record_rejection(error: LinkError, origin: Origin, stage: str) -> None:
+def _record_rejection(error: LinkError, origin: Origin, stage: str, now: datetime) -> None:
     attempt = getattr(error, "attempt", None)
     event = "link.expired" if isinstance(error, LinkExpired) else "link.rejected"
-    record(
+    record_rejection(
         event,
         origin,
+        now,
         user_id=attempt.user_id if attempt else None,
         subject_id=attempt.id if attempt else None,
         reason=type(error).__name__,
@@ -139,11 +141,12 @@ def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Comp
             db.session.rollback()
             raise LinkAlreadyUsed()
         attempt = link.attempt
-        completion = _complete(attempt, same_client, origin, now)
+        # The link is spent: only now does this browser get its client row (same transaction).
+        completion = _complete(attempt, same_client, with_client(origin), now)
         db.session.commit()
     except LinkError as error:
         db.session.rollback()
-        _record_rejection(error, origin, "consumed")
+        _record_rejection(error, origin, "consumed", now)
         raise
     except IntegrityError:
         # Another attempt took the same address a moment ago (made its account, or verified it

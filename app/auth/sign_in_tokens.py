@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.audit import Origin, record
+from app.auth.audit import Origin, record, record_rejection
+from app.auth.clients import with_client
 from app.auth.errors import (
     FormParamInvalid,
     NotFound,
@@ -145,15 +146,16 @@ def check_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Sig
     try:
         return _check(token, now)
     except TokenError as error:
-        _record_rejection(error, origin)
+        _record_rejection(error, origin, now)
         raise
 
 
-def _record_rejection(error: TokenError, origin: Origin) -> None:
+def _record_rejection(error: TokenError, origin: Origin, now: datetime) -> None:
     row = getattr(error, "token", None)
-    record(
+    record_rejection(
         "sign_in_token.rejected",
         origin,
+        now,
         user_id=row.user_id if row else None,
         subject_id=row.id if row else None,
         reason=error.reason,
@@ -181,8 +183,10 @@ def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Ac
             db.session.rollback()
             raise TokenAlreadyUsed()
     except TokenError as error:
-        _record_rejection(error, origin)
+        _record_rejection(error, origin, now)
         raise
+    # The token is spent: only now does this browser get its client row (same transaction).
+    origin = with_client(origin)
     session = create_session(db.session.get(User, row.user_id), origin, now)
     # The actor is who minted it (a secret key, an admin): a sign-in traceable to its source.
     record(

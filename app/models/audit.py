@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,6 +14,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_events_user_id_created_at", "user_id", "created_at"),
         Index("ix_audit_events_event_created_at", "event", "created_at"),
+        Index("ix_audit_events_created_at", "created_at"),  # cleanup deletes by age
     )
 
     id: Mapped[str] = id_column("aud")
@@ -26,3 +27,9 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     subject_id: Mapped[str | None] = mapped_column(String(40))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A rejection repeated within the hour is counted on one row (audit.record_rejection): how
+    # many times, the last when, and the hash of its hour and of what makes two rejections the
+    # same, unique so that racing repeats meet on one row (other events: null).
+    times: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_at: Mapped[datetime | None]
+    fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)

@@ -23,6 +23,10 @@ _TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']+")
 email_rate_limit = limiter.shared_limit(
     lambda: current_app.config["EMAIL_REQUESTS_PER_IP"], scope="email-ip", methods=["POST"]
 )
+# /verify and /accept-token, GET and POST: each bogus token costs a lookup and an audit write.
+token_rate_limit = limiter.shared_limit(
+    lambda: current_app.config["TOKEN_REQUESTS_PER_IP"], scope="token-ip"
+)
 
 
 def redact(text: str) -> str:

@@ -5,8 +5,9 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from app import clock
 from app.auth.errors import TokenError
 from app.auth.sign_in_tokens import accept_sign_in_token, check_sign_in_token
-from app.views.context import current_origin, sign_in_browser
+from app.views.context import current_origin, sign_in_browser, token_rate_limit
 from app.views.errors import error_page
+from app.views.verify import spender_origin
 
 bp = Blueprint("tokens", __name__)
 
@@ -22,6 +23,7 @@ def token_error_page(error: TokenError):
 
 
 @bp.get("/accept-token")
+@token_rate_limit
 def show():
     token = request.args.get("token")
     if not token:
@@ -34,11 +36,10 @@ def show():
 
 
 @bp.post("/accept-token")
+@token_rate_limit
 def accept():
     try:
-        acceptance = accept_sign_in_token(
-            request.form.get("token"), current_origin(create_client=True), clock.now()
-        )
+        acceptance = accept_sign_in_token(request.form.get("token"), spender_origin(), clock.now())
     except TokenError as error:
         return token_error_page(error)
     sign_in_browser(acceptance.session)

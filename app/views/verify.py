@@ -1,13 +1,16 @@
 """/verify: GET shows what the link is for and spends nothing; POST spends it."""
 
+from dataclasses import replace
+
 from flask import Blueprint, g, redirect, render_template, request
 
 from app import clock
+from app.auth.audit import Origin
 from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import LinkError
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by
-from app.views.context import current_origin, sign_in_browser
+from app.views.context import client_secret, current_origin, sign_in_browser, token_rate_limit
 from app.views.waiting import after_sign_in_url
 
 bp = Blueprint("verify", __name__)
@@ -18,6 +21,11 @@ def token_page():
     g.token_page = True
 
 
+def spender_origin() -> Origin:
+    """This browser, for a POST that spends a token: its client row is made only if it does."""
+    return replace(current_origin(), client_secret=client_secret())
+
+
 def link_error_page(error: LinkError):
     attempt = getattr(error, "attempt", None)
     page = render_template("auth/link_error.html", error=error, attempt=attempt)
@@ -25,6 +33,7 @@ def link_error_page(error: LinkError):
 
 
 @bp.get("/verify")
+@token_rate_limit
 def show():
     token = request.args.get("token")
     try:
@@ -44,11 +53,10 @@ def show():
 
 
 @bp.post("/verify")
+@token_rate_limit
 def consume():
     try:
-        completion = consume_email_link(
-            request.form.get("token"), current_origin(create_client=True), clock.now()
-        )
+        completion = consume_email_link(request.form.get("token"), spender_origin(), clock.now())
     except LinkError as error:
         return link_error_page(error)
     attempt = completion.attempt

@@ -1,8 +1,12 @@
-"""Fixtures for the /admin pages: an administrator signed in on `client`, a user to act on."""
+"""Fixtures for the /admin pages (an administrator signed in on `client`, a user to act on),
+and a clock at half past for what the audit log counts per hour."""
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import AuditEvent
 from tests.conftest import csrf_token
@@ -52,3 +56,14 @@ def audited(app):
             return found
 
     return rows
+
+
+@pytest.fixture
+def mid_hour(make_app):
+    """The clock moved to the next half past: repeated rejections counted per clock hour stay
+    on one row for the next 30 minutes, whenever the test runs."""
+    now = clock.now()
+    target = now.replace(minute=30, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(hours=1)
+    clock.travel((target - now).total_seconds())

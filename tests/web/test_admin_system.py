@@ -151,6 +151,15 @@ def test_admin_changes_are_listed_naming_the_admin(client, admin, ada, post):
     assert '<option value="user.banned"' in page
 
 
+def test_a_repeated_rejection_shows_its_count_and_last_time(client, admin, mid_hour):
+    for _ in range(57):
+        client.get("/verify?token=bogus")
+    page = text(client.get("/admin/audit?event=link.rejected"))
+    row = re.search(r'<tr data-event="link\.rejected">.*?</tr>', page, re.S)[0]
+    assert page.count("<tr data-event=") == 1
+    assert "×57, last" in row and "reason: LinkInvalid" in row
+
+
 def test_audit_is_filtered_by_user_id_email_and_event(client, admin, ada, post):
     post(f"/admin/users/{ada}/ban")
     post(f"/admin/users/{ada}/unban")
