@@ -46,11 +46,12 @@ def register_request_checks(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
+    from app import models, unit_of_work  # noqa: F401  (models: known to Flask-Migrate)
     from app.extensions import csrf, db, limiter, login_manager, mail, migrate
     from app.views import context
 
     db.init_app(app)
+    unit_of_work.register(app)  # first registered, so its after-request hook runs last
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)

@@ -5,13 +5,14 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import clock, mail
-from app.auth.cleanup import clean_up
+from app.auth.audit import record
 from app.auth.emails import normalize_email
 from app.auth.errors import AuthError
 from app.auth.secret_keys import create_secret_key, revoke_secret_key
 from app.auth.sign_in_tokens import mint_sign_in_token, token_url
 from app.auth.users import create_user, owner_of
-from app.extensions import db
+from app.cleanup import clean_up
+from app.unit_of_work import unit_of_work
 
 users = AppGroup("users", help="Manage users.")
 mail_cli = AppGroup("mail", help="The outbox.")
@@ -30,9 +31,17 @@ def create_user_command(email: str, admin: bool):
         raise click.BadParameter(error.message, param_hint="EMAIL") from None
     if owner_of(normalized) is not None:
         raise click.ClickException("That email address is taken.")
-    user = create_user(display, normalized, clock.now(), strategy="admin")
-    user.is_admin = admin
-    db.session.commit()
+    with unit_of_work():
+        user = create_user(display, normalized, clock.now(), strategy="admin")
+        if admin:
+            user.is_admin = True
+            record(
+                "user.updated",
+                user_id=user.id,
+                subject_id=user.id,
+                actor_id="cli",
+                fields=["is_admin"],
+            )
     click.echo(user.id)
 
 
@@ -47,7 +56,8 @@ def deliver_command():
 @click.argument("name")
 def create_key_command(name: str):
     """Create a secret key and print it. It is shown this once: store it now."""
-    _, secret = create_secret_key(name, clock.now())
+    with unit_of_work():
+        _, secret = create_secret_key(name, clock.now())
     click.echo(secret)
 
 
@@ -56,7 +66,8 @@ def create_key_command(name: str):
 def revoke_key_command(key_id: str):
     """Revoke a secret key by its id (key_…)."""
     try:
-        revoke_secret_key(key_id, clock.now())
+        with unit_of_work():
+            revoke_secret_key(key_id, clock.now())
     except AuthError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"revoked {key_id}")
@@ -75,13 +86,14 @@ def create_token_command(user: str, expires_in: int | None, redirect_url: str | 
             raise click.BadParameter(error.message, param_hint="USER") from None
         user = owner.id if owner else ""
     try:
-        _, token = mint_sign_in_token(
-            user,
-            clock.now(),
-            expires_in_seconds=expires_in,
-            redirect_url=redirect_url,
-            created_by="cli",
-        )
+        with unit_of_work():
+            _, token = mint_sign_in_token(
+                user,
+                clock.now(),
+                expires_in_seconds=expires_in,
+                redirect_url=redirect_url,
+                created_by="cli",
+            )
     except AuthError as error:
         raise click.ClickException(error.message) from None
     click.echo(token_url(token))

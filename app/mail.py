@@ -4,6 +4,7 @@ import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app, render_template
 from flask_mail import Message
@@ -13,8 +14,10 @@ from sqlalchemy.exc import DBAPIError
 from app import clock
 from app.auth.emails import smtp_address
 from app.extensions import db, mail
+from app.ids import new_id
 from app.models import OutboxMessage
 from app.models.mail import QUEUED, SENDING, SENT
+from app.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 # SMTP is slow and sometimes down: a request that sends email only enqueues it and hands the
@@ -41,6 +44,7 @@ def render_email(
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     delivered = current_app.config["MAIL_DELIVERY"] == "dev_mailbox"
     return OutboxMessage(
+        id=new_id("msg"),  # known before the flush: the sender is handed it after the commit
         attempt_id=attempt_id,
         to_address=to,
         to_normalized=to_normalized,
@@ -52,6 +56,12 @@ def render_email(
         status=SENT if delivered else QUEUED,
         sent_at=now if delivered else None,
     )
+
+
+def send_when_committed(message: OutboxMessage) -> None:
+    """Add a rendered message to the caller's work; a sender gets it once that work commits."""
+    db.session.add(message)
+    after_commit(partial(send_soon, message.id))
 
 
 def _retry_delay(tries: int) -> timedelta:

@@ -11,7 +11,7 @@ from app.auth.email_verification import start_email_verification
 from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
 from app.auth.sessions import revoke_user_sessions
-from app.auth.users import commit_unless_taken, create_user, owner_of
+from app.auth.users import create_user, flush_unless_taken, owner_of
 from app.extensions import db
 from app.models import EmailAddress, User
 
@@ -84,7 +84,7 @@ def create_user_with_addresses(
     user.first_name, user.last_name = first_name, last_name
     user.public_metadata = public_metadata or {}
     record("user.created_by_admin", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
-    commit_unless_taken()
+    flush_unless_taken()
     return user
 
 
@@ -127,8 +127,11 @@ def count_users(query: UserQuery) -> int:
 
 def update_user(user: User, changes: dict, origin: Origin | None = None, actor_id=None) -> User:
     """Change names, metadata, external id or the primary address (which must be verified)."""
+    fields = sorted(changes)
+    changes = dict(changes)
     if "primary_email_address_id" in changes:
-        make_primary(get_email_address(changes.pop("primary_email_address_id"), user.id))
+        address = get_email_address(changes.pop("primary_email_address_id"), user.id)
+        make_primary(address, origin, actor_id)
     for name, value in changes.items():
         setattr(user, name, value)
     record(
@@ -137,9 +140,8 @@ def update_user(user: User, changes: dict, origin: Origin | None = None, actor_i
         user_id=user.id,
         subject_id=user.id,
         actor_id=actor_id,
-        fields=sorted(changes),
+        fields=fields,
     )
-    db.session.commit()
     return user
 
 
@@ -149,7 +151,6 @@ def merge_metadata(user: User, changes: dict, origin: Origin | None = None, acto
         if changes.get(field) is not None:
             setattr(user, field, _merged(getattr(user, field) or {}, changes[field]))
     record("user.metadata_updated", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
-    db.session.commit()
     return user
 
 
@@ -182,7 +183,6 @@ def set_banned(
         subject_id=user.id,
         actor_id=actor_id,
     )
-    db.session.commit()
     return user
 
 
@@ -194,7 +194,6 @@ def delete_user(user: User, origin: Origin | None = None, actor_id=None) -> None
     user.primary_email_address = None
     db.session.flush()
     db.session.delete(user)
-    db.session.commit()
 
 
 def revoke_all_sessions(
@@ -210,7 +209,6 @@ def revoke_all_sessions(
         actor_id=actor_id,
         count=count,
     )
-    db.session.commit()
     return count
 
 
@@ -238,5 +236,4 @@ def send_verification_link(
         subject_id=attempt.email_address_id,
         actor_id=actor_id,
     )
-    db.session.commit()
     return attempt

@@ -105,8 +105,7 @@ def start_attempt(
     db.session.add(attempt)
     _add_link(attempt, link, message, origin)
     record(f"{kind}.started", origin, user_id=user_id, subject_id=attempt.id)
-    db.session.commit()
-    mail.send_soon(message.id)
+    db.session.flush()  # the caller reads the attempt as stored (its defaults set)
     return attempt
 
 
@@ -152,7 +151,8 @@ def _new_link(
 
 
 def _add_link(attempt: Attempt, link: EmailLink, message: OutboxMessage, origin: Origin) -> None:
-    db.session.add_all((link, message))
+    db.session.add(link)
+    mail.send_when_committed(message)
     record("link.issued", origin, user_id=attempt.user_id, subject_id=attempt.id, link=link.id)
 
 
@@ -234,14 +234,11 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
         .values(last_sent_at=now)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise AttemptClosed()
     _close_links(attempt.id, LINK_REPLACED)
     link, message = _new_link(attempt, origin, now, email_case_for_resend(attempt))
     quota.charge(message)
     _add_link(attempt, link, message, origin)
-    db.session.commit()
-    mail.send_soon(message.id)
     return attempt
 
 
@@ -263,12 +260,9 @@ def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) ->
         .values(status=ABANDONED, cancelled_at=now, updated_at=now)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         raise AttemptClosed()
     _close_links(attempt.id, LINK_CANCELLED)
     record(f"{kind}.cancelled", origin, user_id=attempt.user_id, subject_id=attempt.id)
-    db.session.commit()
-    db.session.refresh(attempt)
     return attempt
 
 

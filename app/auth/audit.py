@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import AuditEvent, EmailAddress, User
+from app.unit_of_work import keep
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # each with ON CONFLICT
 
@@ -55,28 +56,37 @@ def record(
 
 
 def record_rejection(
-    event: str, origin: Origin | None, now: datetime, *, user_id=None, subject_id=None, **details
+    event: str,
+    origin: Origin | None,
+    now: datetime,
+    *,
+    user_id=None,
+    subject_id=None,
+    actor_id=None,
+    **details,
 ):
-    """Add a row, or count one more on the same rejection's row of this hour.
+    """Add a row, or count one more on the same rejection's row of this hour, when the caller's
+    work ends: a refusal rolls back the work, not the record of the refusal.
 
     The same event, IP, client, user, subject and details within one clock hour is one row with
     a count: a flood of bogus tokens writes a row an hour per IP, not a row per request, and the
     log still says what happened, how often, first and last when.
     """
     origin = origin or Origin()
-    key = [_hour(now), event, origin.ip, origin.client_id, user_id, subject_id, details]
+    key = [_hour(now), event, origin.ip, origin.client_id, user_id, subject_id, actor_id, details]
     fingerprint = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     insert = _INSERTS[db.session.get_bind().dialect.name]
     table = AuditEvent.__table__
     # One statement against the fingerprint's unique index: racing rejections neither make
     # two rows nor lose a count.
-    db.session.execute(
+    keep(
         insert(table)
         .values(
             event=event,
             created_at=now,
             last_at=now,
             user_id=user_id,
+            actor_id=actor_id,
             client_id=origin.client_id,
             ip=origin.ip,
             subject_id=subject_id,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.auth.audit import Origin, record
 from app.auth.emails import normalize_email
 from app.auth.errors import AuthError, EmailTaken, FormParamInvalid, NotFound
-from app.auth.users import commit_unless_taken, owner_of
+from app.auth.users import flush_unless_taken, owner_of
 from app.extensions import db
 from app.models import EmailAddress, User
 
@@ -51,7 +51,7 @@ def add_email_address(
     if primary or (verified and user.primary_email_address_id is None):
         user.primary_email_address = address
     record("email_address.added", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id)
-    commit_unless_taken()
+    flush_unless_taken()
     return address
 
 
@@ -73,7 +73,7 @@ def mark_verified(
         subject_id=address.id,
         actor_id=actor_id,
     )
-    commit_unless_taken()
+    flush_unless_taken()
 
 
 def make_primary(address: EmailAddress, origin: Origin | None = None, actor_id=None) -> None:
@@ -81,6 +81,7 @@ def make_primary(address: EmailAddress, origin: Origin | None = None, actor_id=N
     if not address.verified:
         raise FormParamInvalid("Verify this address before making it primary.", param="primary")
     address.user.primary_email_address = address
+    db.session.flush()  # the user's primary_email_address_id follows the relationship now
     record(
         "email_address.made_primary",
         origin,
@@ -88,7 +89,6 @@ def make_primary(address: EmailAddress, origin: Origin | None = None, actor_id=N
         subject_id=address.id,
         actor_id=actor_id,
     )
-    db.session.commit()
 
 
 def remove_email_address(address: EmailAddress, origin: Origin | None = None, actor_id=None):
@@ -108,4 +108,3 @@ def remove_email_address(address: EmailAddress, origin: Origin | None = None, ac
     record(
         "email_address.removed", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id
     )
-    db.session.commit()

@@ -100,7 +100,6 @@ def open_email_link(token: str | None, origin: Origin, now: datetime) -> OpenedL
         _record_rejection(error, origin, "opened", now)
         raise
     record("link.opened", origin, user_id=link.attempt.user_id, subject_id=link.attempt_id)
-    db.session.commit()
     return OpenedLink(link.attempt, same_client)
 
 
@@ -116,7 +115,6 @@ def _record_rejection(error: LinkError, origin: Origin, stage: str, now: datetim
         reason=type(error).__name__,
         stage=stage,
     )
-    db.session.commit()
 
 
 def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Completion:
@@ -138,19 +136,19 @@ def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Comp
             .values(status=LINK_CONSUMED, consumed_at=now)
         ).rowcount
         if won != 1:
-            db.session.rollback()
             raise LinkAlreadyUsed()
         attempt = link.attempt
         # The link is spent: only now does this browser get its client row (same transaction).
         completion = _complete(attempt, same_client, with_client(origin), now)
-        db.session.commit()
+        db.session.flush()  # a clash with another account's address shows here, not at commit
     except LinkError as error:
-        db.session.rollback()
+        # The caller's work is rolled back with this failure; the rejection's row is kept.
         _record_rejection(error, origin, "consumed", now)
         raise
     except IntegrityError:
         # Another attempt took the same address a moment ago (made its account, or verified it
-        # for another user): nothing was written, and the link is intact.
+        # for another user). The failed flush leaves the session unusable until rolled back,
+        # and the whole work fails with it: the link stays intact.
         db.session.rollback()
         raise AuthError(
             "Something changed while we were finishing this. Please try again."
@@ -228,13 +226,10 @@ def activate_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) 
         .values(activated_at=now, updated_at=now)
     ).rowcount
     if won != 1:
-        db.session.rollback()
         raise AttemptClosed("This sign-in was already finished, or its approval has expired.")
     user = db.session.get(User, attempt.user_id)
     if user is None or user.banned:
-        db.session.rollback()
         raise UserBanned()
     session = create_session(user, origin, now)
     record(f"{kind}.completed", origin, user_id=user.id, subject_id=attempt.id)
-    db.session.commit()
     return Completion(attempt, session)

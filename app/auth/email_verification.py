@@ -107,4 +107,3 @@ def cancel_email_verification(attempt: Attempt, origin: Origin, now: datetime) -
     if not address.verified:
         db.session.delete(address)
         record("email_address.removed", origin, user_id=address.user_id, subject_id=address.id)
-        db.session.commit()

@@ -27,7 +27,6 @@ def create_secret_key(name: str, now: datetime, origin: Origin | None = None, ac
     db.session.add(key)
     db.session.flush()
     record("secret_key.created", origin, actor_id=actor_id, subject_id=key.id, name=key.name)
-    db.session.commit()
     return key, secret
 
 
@@ -40,7 +39,6 @@ def authenticate_secret_key(secret: str, now: datetime) -> SecretKey | None:
         return None
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
         key.last_used_at = now
-        db.session.commit()
     return key
 
 
@@ -51,7 +49,6 @@ def revoke_secret_key(key_id: str, now: datetime, origin: Origin | None = None, 
     if key.revoked_at is None:
         key.revoked_at = now
         record("secret_key.revoked", origin, actor_id=actor_id, subject_id=key.id)
-        db.session.commit()
     return key
 
 

@@ -90,11 +90,9 @@ def load_session(session_id: str, now: datetime) -> Session | None:
     if session.expire_at <= now or idle_too_long:
         session.status = EXPIRED
         session.ended_at = now
-        db.session.commit()
         return None
     if now - session.last_active_at >= TOUCH_EVERY:
         session.last_active_at = now
-        db.session.commit()
     return session
 
 
@@ -106,7 +104,6 @@ def end_session(session_id: str, origin: Origin, now: datetime) -> None:
     session.status = ENDED
     session.ended_at = now
     record("session.ended", origin, user_id=session.user_id, subject_id=session.id)
-    db.session.commit()
 
 
 def get_session(session_id: str, user_id: str | None = None) -> Session:
@@ -141,7 +138,6 @@ def revoke_session(session: Session, now: datetime, origin: Origin | None = None
         record(
             "session.revoked", origin, user_id=session.user_id, subject_id=session.id, actor_id=by
         )
-        db.session.commit()
     return session
 
 
@@ -158,5 +154,4 @@ def sign_out_other_sessions(user_id: str, keep: str, now: datetime, origin: Orig
     """ "Sign out everywhere else": every other browser of the user is signed out."""
     count = revoke_user_sessions(user_id, now, keep=keep)
     record("session.revoked_others", origin, user_id=user_id, subject_id=keep, count=count)
-    db.session.commit()
     return count

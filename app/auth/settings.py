@@ -122,6 +122,5 @@ def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> No
         else:
             row.value, row.updated_by = value, actor_id
     record("settings.changed", origin, actor_id=actor_id, changes={k: v for k, v in parsed.items()})
-    db.session.commit()
     g.pop("settings", None)
     current_app.extensions.pop("latchkey_settings", None)  # this process sees it at once

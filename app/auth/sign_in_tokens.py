@@ -65,10 +65,14 @@ def mint_sign_in_token(
     if user is None:
         raise NotFound("No user with that user_id.", param="user_id")
     if user.is_admin and not allow_admin:
-        record(
-            "sign_in_token.refused", origin, user_id=user_id, actor_id=created_by, reason="admin"
+        record_rejection(
+            "sign_in_token.refused",
+            origin,
+            now,
+            user_id=user_id,
+            actor_id=created_by,
+            reason="admin",
         )
-        db.session.commit()
         raise FormParamInvalid(
             "Sign-in tokens for admins can't be minted with a secret key "
             "(API_SIGN_IN_TOKENS_FOR_ADMINS is off).",
@@ -87,7 +91,6 @@ def mint_sign_in_token(
     db.session.add(row)
     db.session.flush()
     record("sign_in_token.minted", origin, user_id=user_id, subject_id=row.id, actor_id=created_by)
-    db.session.commit()
     return row, token
 
 
@@ -110,11 +113,8 @@ def revoke_sign_in_token(
         .values(status=TOKEN_REVOKED, revoked_at=now, updated_at=now)
     ).rowcount
     if revoked != 1:
-        db.session.rollback()
         raise SignInTokenCannotBeRevoked()
     record("sign_in_token.revoked", origin, user_id=row.user_id, subject_id=row.id, actor_id=by)
-    db.session.commit()
-    db.session.refresh(row)
     return row
 
 
@@ -160,7 +160,6 @@ def _record_rejection(error: TokenError, origin: Origin, now: datetime) -> None:
         subject_id=row.id if row else None,
         reason=error.reason,
     )
-    db.session.commit()
 
 
 def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Acceptance:
@@ -180,7 +179,6 @@ def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Ac
             .values(status=TOKEN_ACCEPTED, accepted_at=now, updated_at=now)
         ).rowcount
         if won != 1:
-            db.session.rollback()
             raise TokenAlreadyUsed()
     except TokenError as error:
         _record_rejection(error, origin, now)
@@ -196,8 +194,7 @@ def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Ac
         subject_id=row.id,
         actor_id=row.created_by,
     )
-    db.session.commit()
-    db.session.refresh(row)
+    db.session.flush()  # the caller reads the session as stored
     return Acceptance(row, session)
 
 

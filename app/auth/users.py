@@ -55,13 +55,14 @@ def create_user(
     return user
 
 
-def commit_unless_taken() -> None:
-    """Commit; if another request verified the same address a moment ago, say it is taken.
+def flush_unless_taken() -> None:
+    """Flush; if another request verified the same address a moment ago, say it is taken.
 
-    The unique index on verified addresses decides races that the checks before cannot.
+    The unique index on verified addresses decides races that the checks before cannot. The
+    failed flush leaves the session unusable until rolled back, and the whole work fails with it.
     """
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise EmailTaken() from None

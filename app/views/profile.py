@@ -15,6 +15,7 @@ from app.auth.errors import AuthError
 from app.auth.sessions import get_session, list_sessions, revoke_session, sign_out_other_sessions
 from app.models.attempts import EMAIL_ADDRESS
 from app.models.sessions import ACTIVE
+from app.unit_of_work import doom
 from app.views.context import current_origin, email_rate_limit, no_store
 from app.views.waiting import render_waiting_page
 
@@ -46,6 +47,8 @@ def render_profile(error: AuthError | None = None, typed: str = ""):
 
 
 def done(message: str, category: str = "success"):
+    if category == "error":
+        doom()  # a refusal, told after a redirect: nothing of the refused change may stay
     flash(message, category)
     return redirect(url_for("profile.index"))
 

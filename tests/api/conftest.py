@@ -6,11 +6,12 @@ from app import clock
 from app.auth.secret_keys import create_secret_key
 from app.auth.users import create_user
 from app.extensions import db
+from tests.conftest import work
 
 
 @pytest.fixture
 def secret_key(app):
-    with app.app_context():
+    with work(app):
         return create_secret_key("tests", clock.now())[1]
 
 
@@ -37,7 +38,7 @@ def api(client, secret_key):
 @pytest.fixture
 def user_id(app):
     """An existing user with the verified primary address ada@example.com."""
-    with app.app_context():
+    with work(app):
         user = create_user("ada@example.com", "ada@example.com", clock.now(), strategy="admin")
         db.session.commit()
         return user.id
@@ -62,7 +63,7 @@ def session_id(app, user_id):
     from app.auth.sign_in_tokens import accept_sign_in_token, mint_sign_in_token
     from app.auth.tokens import make_token
 
-    with app.app_context():
+    with work(app):
         now = clock.now()
         _, token = mint_sign_in_token(user_id, now)
         origin = Origin(client_id=ensure_client_id(make_token(), "tests"), ip="127.0.0.1")

@@ -5,17 +5,17 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, User
 from tests.api.conftest import assert_error
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, work
 
 
 def make_admin(app, user_id):
-    with app.app_context():
+    with work(app):
         db.session.get(User, user_id).is_admin = True
         db.session.commit()
 
 
 def events(app, name):
-    with app.app_context():
+    with work(app):
         return db.session.scalars(select(AuditEvent).where(AuditEvent.event == name)).all()
 
 

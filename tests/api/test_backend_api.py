@@ -6,6 +6,7 @@ import pytest
 
 from app import clock
 from tests.api.conftest import assert_error
+from tests.conftest import work
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -250,7 +251,7 @@ def test_sessions_list_get_revoke(api, user_id, session_id):
 
 def test_the_per_key_rate_limit_answers_429(make_app, user_id):
     app = make_app(API_REQUESTS_PER_KEY="3 per minute")
-    with app.app_context():
+    with work(app):
         from app.auth.secret_keys import create_secret_key
 
         key = create_secret_key("limited", clock.now())[1]

@@ -10,6 +10,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import clock
 from app.auth.secret_keys import create_secret_key
+from tests.conftest import work
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
@@ -26,7 +27,7 @@ def api_schema(schema_app):
 
 @pytest.fixture
 def bearer(schema_app):
-    with schema_app.app_context():
+    with work(schema_app):
         return {"Authorization": f"Bearer {create_secret_key('schemathesis', clock.now())[1]}"}
 
 

@@ -21,6 +21,7 @@ from app import clock
 from app.auth.secret_keys import create_secret_key
 from app.auth.users import create_user
 from app.extensions import db
+from tests.conftest import work
 
 # The SDK's query-parameter code warns about its own deprecated fields on every list call.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:clerk_backend_api")
@@ -33,7 +34,7 @@ DAY_MS = 24 * 3600 * 1000
 
 @pytest.fixture
 def secret(live_app):
-    with live_app.app_context():
+    with work(live_app):
         return create_secret_key("sdk", clock.now())[1]
 
 
@@ -140,7 +141,7 @@ def test_create_user_makes_every_address_verified_and_the_first_primary(ada):
 
 def test_user_who_signed_up_with_an_email_link(clerk, live_app):
     """Addresses verified by the email-link flow parse as the SDK's email-link verification."""
-    with live_app.app_context():
+    with work(live_app):
         user_id = create_user("Grace@Example.com", "grace@example.com", clock.now()).id
         db.session.commit()
     [address] = clerk.users.get(user_id=user_id).email_addresses

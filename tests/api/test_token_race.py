@@ -13,6 +13,7 @@ from app.auth.secret_keys import create_secret_key
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import Session, SignInToken
+from tests.conftest import work
 from tests.http import browser_opener, race
 
 RACERS = 20
@@ -30,7 +31,7 @@ def mint(live_server: str, secret: str, user_id: str) -> str:
 
 
 def test_twenty_racing_posts_of_one_token_make_exactly_one_session(live_server, live_app):
-    with live_app.app_context():
+    with work(live_app):
         user_id = create_user("ada@example.com", "ada@example.com", clock.now()).id
         db.session.commit()
         secret = create_secret_key("race", clock.now())[1]
@@ -44,7 +45,7 @@ def test_twenty_racing_posts_of_one_token_make_exactly_one_session(live_server, 
     statuses = race(opener, f"{live_server}/accept-token", body, RACERS)
 
     assert statuses == [302] + [410] * (RACERS - 1)
-    with live_app.app_context():
+    with work(live_app):
         sessions = db.session.scalars(select(Session)).all()
         assert [(s.user_id, s.status) for s in sessions] == [(user_id, "active")]
         assert db.session.scalar(select(func.count()).select_from(SignInToken)) == 1

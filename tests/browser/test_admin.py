@@ -11,6 +11,7 @@ from app.auth.sign_in_tokens import mint_sign_in_token, token_url
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import User
+from tests.conftest import work
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ def make_user(live_app, email: str, admin: bool = False) -> str:
 def admin_page(new_device, live_app):
     """A browser signed in as an administrator (by a sign-in token, the quickest real way in)."""
     admin = make_user(live_app, "admin@example.com", admin=True)
-    with live_app.app_context():
+    with work(live_app):
         _, token = mint_sign_in_token(admin, clock.now())
         url = token_url(token)
     page = new_device(permissions=["clipboard-read", "clipboard-write"], viewport=PHONE)

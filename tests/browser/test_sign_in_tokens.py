@@ -16,6 +16,7 @@ from app.auth.secret_keys import create_secret_key
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import Session
+from tests.conftest import work
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +54,7 @@ class Backend:
 
 @pytest.fixture
 def backend(live_app, live_server):
-    with live_app.app_context():
+    with work(live_app):
         return Backend(live_server, create_secret_key("browser tests", clock.now())[1])
 
 

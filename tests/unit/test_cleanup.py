@@ -6,11 +6,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from app.auth.audit import Origin, record
-from app.auth.cleanup import clean_up
 from app.auth.clients import ensure_client_id
 from app.auth.email_links import consume_email_link
 from app.auth.sign_up import start_sign_up
 from app.auth.tokens import make_token
+from app.cleanup import clean_up
 from app.extensions import db
 from app.models import AuditEvent, Client
 

@@ -22,6 +22,7 @@ from app.auth.sign_up import start_sign_up
 from app.auth.users import owner_of
 from app.extensions import db
 from app.models import AuditEvent, EmailLink, Session, User
+from app.unit_of_work import unit_of_work
 from tests.unit.conftest import later
 
 
@@ -194,7 +195,7 @@ def test_a_banned_user_cannot_finish_signing_in(link, laptop, now):
     _, token = link(start_sign_in, "grace@example.com", laptop, later(now, 60))
     db.session.get(User, user_id).banned = True
     db.session.commit()
-    with pytest.raises(LinkUserBanned):
+    with pytest.raises(LinkUserBanned), unit_of_work():
         consume_email_link(token, laptop, later(now, 61))
     assert db.session.scalar(select(EmailLink.status).order_by(EmailLink.created_at.desc())) == (
         "pending"
@@ -210,10 +211,11 @@ def test_enumeration_protected_sign_in_of_a_new_address_creates_the_account(app,
 
 def test_every_link_event_is_audited(link, laptop, phone, now):
     attempt, token = link(start_sign_up, "grace@example.com", laptop, now)
-    open_email_link(token, phone, now)
-    consume_email_link(token, phone, now)
-    with pytest.raises(LinkAlreadyUsed):
+    with unit_of_work():
         open_email_link(token, phone, now)
+        consume_email_link(token, phone, now)
+    with pytest.raises(LinkAlreadyUsed), unit_of_work():
+        open_email_link(token, phone, now)  # refused: its work rolled back, its record kept
     events = db.session.scalars(
         select(AuditEvent.event).where(AuditEvent.subject_id == attempt.id)
     ).all()

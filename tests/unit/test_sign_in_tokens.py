@@ -23,6 +23,7 @@ from app.auth.sign_in_tokens import (
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import AuditEvent, Session, SignInToken
+from app.unit_of_work import unit_of_work
 from tests.unit.conftest import later
 
 
@@ -104,12 +105,13 @@ def test_garbage_tokens_are_invalid(ctx, laptop, now, token):
 
 
 def test_minted_accepted_revoked_and_rejected_are_audited(user, laptop, now):
-    row, token = mint_sign_in_token(user.id, now)
-    accept_sign_in_token(token, laptop, now)
-    revoked, _ = mint_sign_in_token(user.id, now)
-    revoke_sign_in_token(revoked.id, now)
-    with pytest.raises(TokenAlreadyUsed):
+    with unit_of_work():
+        row, token = mint_sign_in_token(user.id, now)
         accept_sign_in_token(token, laptop, now)
+        revoked, _ = mint_sign_in_token(user.id, now)
+        revoke_sign_in_token(revoked.id, now)
+    with pytest.raises(TokenAlreadyUsed), unit_of_work():
+        accept_sign_in_token(token, laptop, now)  # refused: its work rolled back, its record kept
     events = db.session.scalars(select(AuditEvent.event)).all()
     for event in (
         "sign_in_token.minted",

@@ -10,12 +10,14 @@ from app.auth.errors import NotFound
 from app.auth.sign_up import start_sign_up
 from app.extensions import db
 from app.models import Attempt
+from app.unit_of_work import unit_of_work
 
 TABS = 40
 
 
 def start(laptop, now, n):
-    return start_sign_up(f"user{n}@example.com", laptop, now)
+    with unit_of_work():  # committed: the tabs and the watcher read it from other threads
+        return start_sign_up(f"user{n}@example.com", laptop, now)
 
 
 def waiting_tabs(app, attempts, versions, timeout):

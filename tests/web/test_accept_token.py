@@ -6,18 +6,18 @@ from app import clock
 from app.auth.sign_in_tokens import mint_sign_in_token, revoke_sign_in_token
 from app.auth.users import create_user
 from app.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, work
 
 
 @pytest.fixture
 def mint(app):
-    with app.app_context():
+    with work(app):
         user = create_user("ada@example.com", "ada@example.com", clock.now())
         db.session.commit()
         user_id = user.id
 
     def make(**kwargs):
-        with app.app_context():
+        with work(app):
             row, token = mint_sign_in_token(user_id, clock.now(), **kwargs)
             return row.id, token
 
@@ -70,12 +70,12 @@ def test_each_failure_has_its_own_page(app, client, mint, case, status, text):
     elif case == "used":
         accept(client, token)
     elif case == "revoked":
-        with app.app_context():
+        with work(app):
             revoke_sign_in_token(token_id, clock.now())
     elif case == "expired":
         clock.travel(61)
     elif case == "banned":
-        with app.app_context():
+        with work(app):
             from app.models import User
 
             db.session.get(User, mint.user_id).banned = True

@@ -27,7 +27,7 @@ from app.auth.sign_in_tokens import mint_sign_in_token
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import AuditEvent, EmailAddress, OutboxMessage
-from tests.conftest import Auth, Mailbox, csrf_token, free_port
+from tests.conftest import Auth, Mailbox, csrf_token, free_port, work
 from tests.http import LoopbackPolicy, NoRedirect, status_of
 from tests.web.test_security import FORGED, sign_ups_from
 
@@ -42,7 +42,7 @@ def app(make_app):
 
 @pytest.fixture
 def secret_key(app):
-    with app.app_context():
+    with work(app):
         return create_secret_key("attacks", clock.now())[1]
 
 
@@ -61,7 +61,7 @@ def v1(client, key, method, path, payload=None, **kwargs):
 
 
 def count(app, model) -> int:
-    with app.app_context():
+    with work(app):
         return db.session.scalar(select(func.count()).select_from(model))
 
 
@@ -235,7 +235,7 @@ def real_ids(app, client, auth, admin, ada, mailbox):
     an attempt it started, its own unverified address, ada, a session, a token, a key."""
     attempt = auth.start("sign-in", "admin@example.com").location.rsplit("/", 1)[1]
     post_form(client, "/user/email-addresses", email_address="admin2@example.com")
-    with app.app_context():
+    with work(app):
         key, _ = create_secret_key("attacks", clock.now())
         token, _ = mint_sign_in_token(ada, clock.now())
         ids = {
@@ -316,7 +316,7 @@ def chunked_post(base_url: str, path: str, size: int, headers: dict) -> int:
 def test_a_chunked_body_without_content_length_is_413_too(live_app, live_server):
     """Werkzeug cuts a streamed body at MAX_CONTENT_LENGTH without a word: without a check of
     our own, a cut JSON document or form could be read as a smaller, valid one."""
-    with live_app.app_context():
+    with work(live_app):
         key = create_secret_key("attacks", clock.now())[1]
     json_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     form = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -357,7 +357,7 @@ def test_a_planted_cookie_does_not_survive_an_email_link_sign_in(app, client, au
 
 
 def test_a_planted_cookie_does_not_survive_accepting_a_sign_in_token(app, client, ada):
-    with app.app_context():
+    with work(app):
         _, token = mint_sign_in_token(ada, clock.now())
     attacker = app.test_client()
     planted = plant_cookies(attacker, client)
@@ -391,7 +391,7 @@ def test_a_session_cookie_cannot_be_forged_or_replayed_after_sign_out(
 ):
     auth.sign_in(user_email)
     stolen = client.get_cookie("latchkey_session").value
-    with app.app_context():
+    with work(app):
         session_id = db.session.scalar(text("SELECT id FROM sessions WHERE status = 'active'"))
 
     def cookie_for(secret_key: str) -> str:
@@ -474,7 +474,7 @@ def test_foreign_redirects_are_refused_wherever_a_redirect_url_is_taken(
     for target in FOREIGN_REDIRECTS:
         response, says_why = refusals(place, client, secret_key, ada, target)
         assert response.status_code in (400, 422) and says_why, (place, target)
-    with app.app_context():
+    with work(app):
         stored = db.session.scalars(text("SELECT redirect_url FROM sign_in_tokens")).all()
         stored += db.session.scalars(text("SELECT redirect_url FROM attempts")).all()
     assert set(stored) <= {None}  # nothing refused was kept to be followed later
@@ -539,7 +539,7 @@ def test_enumeration_protection_makes_both_cases_indistinguishable(app, client, 
     """Status, page, JSON, emails sent, SQL statements and time: a known and an unknown address
     (sign-in), a taken and a free one (sign-up) look the same to the person asking."""
     app.config["ENUMERATION_PROTECTION"] = True
-    with app.app_context():
+    with work(app):
         for n in range(ROUNDS + 1):
             address = f"known{n}@example.com"
             create_user(address, address, clock.now())
@@ -671,7 +671,7 @@ def test_token_pages_send_no_referrer_and_load_nothing_from_elsewhere(
     nothing is loaded from another origin, and no link or form carries the token onward."""
     auth.start("sign-up", "grace@example.com")
     link_token = mailbox.token("grace@example.com")
-    with app.app_context():
+    with work(app):
         _, sign_in_token = mint_sign_in_token(ada, clock.now())
     phone = app.test_client()
     answers = {
@@ -748,7 +748,7 @@ def test_no_token_key_or_cookie_reaches_any_log(live_app, live_server, caplog):
     assert form("/sign-up", email_address="grace@example.com") == 302
     link_token = mailbox.token("grace@example.com")
     assert form(f"/verify?token={link_token}", token=link_token) == 302
-    with live_app.app_context():
+    with work(live_app):
         key = create_secret_key("logs", clock.now())[1]
         user_id = db.session.scalar(text("SELECT id FROM users"))
     api = urllib.request.Request(
@@ -784,7 +784,7 @@ def test_the_database_keeps_only_hashes_of_every_secret(smtp):
     assert post_form(laptop, "/verify", token=spent_link).status_code == 302
     post_form(laptop, "/user/email-addresses", email_address="work@example.com")
     pending_link = link_in(received(inbox, 2)[1][1])
-    with app.app_context():
+    with work(app):
         key = create_secret_key("rest", clock.now())[1]
         user_id = db.session.scalar(text("SELECT id FROM users"))
     tokens = [
@@ -799,11 +799,11 @@ def test_the_database_keeps_only_hashes_of_every_secret(smtp):
     ]
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        with app.app_context():  # delivered: the outbox forgets the bodies
+        with work(app):  # delivered: the outbox forgets the bodies
             if db.session.scalars(text("SELECT status FROM outbox")).all() == ["sent"] * 2:
                 break
         time.sleep(0.02)
-    with app.app_context():
+    with work(app):
         dump = "\n".join(
             repr(db.session.execute(text(f"SELECT * FROM {table}")).all())
             for table in db.inspect(db.engine).get_table_names()
@@ -834,7 +834,7 @@ def test_a_forged_x_forwarded_for_never_reaches_the_audit_log_or_the_email(app, 
         data={"csrf_token": token, "email_address": "grace@example.com"},
         headers=forged,
     )
-    with app.app_context():
+    with work(app):
         ips = set(db.session.scalars(select(AuditEvent.ip)).all())
     assert ips == {"127.0.0.1"}
     assert "203.0.113.66" not in mailbox.last("grace@example.com").text_body

@@ -1,4 +1,5 @@
-"""Housekeeping: delete what nobody can use any more, in small batches (short locks)."""
+"""Housekeeping, run by `flask cleanup` (cron): delete what nobody can use any more, in small
+batches, each its own transaction (short locks)."""
 
 from datetime import datetime, timedelta
 

@@ -1,0 +1,88 @@
+"""One transaction per request, CLI command or background job, owned by that entry point.
+
+Domain functions add and flush, never commit, so one may call another and a failure anywhere
+leaves nothing half done. Two things outlive the work itself:
+- `after_commit(action)`: what must wait for the commit (handing an email to the sender), run
+  once it commits, dropped if it rolls back;
+- `keep(statement)`: a write that stands even when the work is rolled back (the audit row of a
+  refused token: the refusal is the failure, and its record must not go with it).
+"""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+_AFTER_COMMIT = "latchkey_after_commit"
+_KEPT = "latchkey_kept"
+_DOOMED = "latchkey_doomed"
+
+
+def after_commit(action: Callable[[], object]) -> None:
+    """Run `action` once the current work commits; never, if it rolls back."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def keep(statement) -> None:
+    """Execute `statement` at the end of the current work, whether it commits or not."""
+    db.session.info.setdefault(_KEPT, []).append(statement)
+
+
+def doom() -> None:
+    """Roll the current work back at its end: for an entry point that answers a refusal with
+    a success status (a redirect with a message)."""
+    db.session.info[_DOOMED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _write_kept(session: Session) -> None:
+    # On any commit, not only ours: a kept write is never left behind by a commit.
+    for statement in session.info.pop(_KEPT, []):
+        session.execute(statement)
+
+
+def commit() -> None:
+    info = db.session.info
+    if info.pop(_DOOMED, False):
+        rollback()
+        return
+    db.session.commit()
+    for action in info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+def rollback() -> None:
+    info = db.session.info
+    info.pop(_AFTER_COMMIT, None)
+    info.pop(_DOOMED, None)
+    kept = info.pop(_KEPT, [])
+    db.session.rollback()
+    if kept:
+        info[_KEPT] = kept
+        db.session.commit()  # a transaction of its own, for the kept writes alone
+
+
+@contextmanager
+def unit_of_work():
+    """For a CLI command or a job: commit what the block did, or roll it all back if it raised."""
+    try:
+        yield
+    except BaseException:
+        rollback()
+        raise
+    commit()
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def end_unit_of_work(response):
+        # A request that failed (any error status) keeps nothing of its work but what it kept.
+        if response.status_code >= 400:
+            rollback()
+        else:
+            commit()
+        return response
