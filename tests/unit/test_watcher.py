@@ -3,7 +3,6 @@ who may hold a thread at all: one poll per attempt and client, none on a closed 
 per network and per process."""
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import event
@@ -16,6 +15,7 @@ from app.auth.watcher import Wait
 from app.extensions import db
 from app.models import Attempt
 from app.models.attempts import COMPLETE
+from tests.waiting import until_waiting
 
 TABS = 40
 NETWORK = "203.0.113.7"
@@ -56,16 +56,6 @@ def write(attempt):
         .values(updated_at=attempt.updated_at.replace(year=attempt.updated_at.year + 1))
     )
     db.session.commit()
-
-
-def until_waiting(app, count):
-    """Block until `count` attempts have tabs registered with the watcher."""
-    for _ in range(200):
-        watcher = app.extensions.get("latchkey_watcher")
-        if watcher and len(watcher.waiters) == count:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the tabs never started waiting")
 
 
 def count_watcher_reads(engine):

@@ -9,7 +9,7 @@ import urllib.parse
 
 from app import clock
 from tests.http import browser_opener, status_of
-from tests.unit.test_watcher import until_waiting
+from tests.waiting import until_waiting
 
 
 def long_poll(tab, seen: str, wait: float) -> tuple[dict, float]:
