@@ -39,10 +39,10 @@ def test_a_stale_version_is_answered_at_once(live_server, waiting_tab):
     assert body["version"] == tab.current["version"] and elapsed < 10
 
 
-def test_approval_on_another_device_ends_the_wait(live_server, waiting_tab, mailbox):
+def test_approval_on_another_device_ends_the_wait(live_app, live_server, waiting_tab, mailbox):
     tab = waiting_tab(live_server, "grace@example.com")
     thread, answers = in_background(lambda: long_poll(tab, tab.current["version"], wait=20))
-    time.sleep(0.3)  # let the poll start waiting (not a timing assertion)
+    until_waiting(live_app, 1)
     phone = browser_opener()
     link = mailbox.link("grace@example.com")
     page = phone.open(link).read().decode()
@@ -56,10 +56,10 @@ def test_approval_on_another_device_ends_the_wait(live_server, waiting_tab, mail
     assert elapsed < 10  # answered by the change, well before the 20 s wait
 
 
-def test_expiry_ends_the_wait(live_server, waiting_tab):
+def test_expiry_ends_the_wait(live_app, live_server, waiting_tab):
     tab = waiting_tab(live_server, "grace@example.com")
     thread, answers = in_background(lambda: long_poll(tab, tab.current["version"], wait=20))
-    time.sleep(0.3)
+    until_waiting(live_app, 1)
     clock.travel(601)
     thread.join()
     [(answer, elapsed)] = answers
