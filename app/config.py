@@ -98,6 +98,12 @@ SETTINGS = {
     # How many reverse proxies in front set X-Forwarded-For/-Proto. 0: the headers are ignored,
     # so nobody can forge an IP to slip past the per-IP limits or into the audit log.
     "TRUSTED_PROXIES": (0, int),
+    # Waiting tabs' long-polls a process holds at once, per requester network (IPv4 address or
+    # IPv6 /64) and in all. Each sleeping poll holds a thread: keep LONG_POLLS_PER_PROCESS a few
+    # below gunicorn's --threads so plain requests always find one. A poll over a cap is
+    # answered at once and its tab asks again after Retry-After.
+    "LONG_POLLS_PER_IP": (6, int),
+    "LONG_POLLS_PER_PROCESS": (24, int),
     # Database connections each process keeps open: as many as its threads that may use the
     # database at once (gunicorn's --threads). Fewer, and busy moments open and close a new
     # connection per request.

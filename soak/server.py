@@ -23,6 +23,9 @@ WORKERS = 2
 # A waiting tab holds a thread for up to 25 s (the long-poll): size for 300 tabs plus the
 # flows, whichever worker the kernel hands the connections to (README: "Use gthread").
 THREADS = 400
+# The 300 tabs all come from loopback and may all land on one worker: raise the long-poll caps
+# (defaults 6 per IP, 24 per process) to what a worker can hold, still leaving it threads to spare.
+LONG_POLLS = THREADS - 40
 
 
 def prepare_database(cluster, name: str, users: int) -> tuple[str, Flask]:
@@ -124,6 +127,8 @@ class Server:
             "SECRET_KEY": secrets.token_urlsafe(32),
             "PUBLIC_URL": self.url,
             "RATELIMIT_ENABLED": "false",  # one IP sends everything: the limits are not tested
+            "LONG_POLLS_PER_IP": str(LONG_POLLS),
+            "LONG_POLLS_PER_PROCESS": str(LONG_POLLS),
             **env,
         }
         self.process: subprocess.Popen | None = None

@@ -16,7 +16,7 @@ from app.auth.settings import setting
 from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by, owner_of
-from app.auth.watcher import watcher_for
+from app.auth.watcher import Wait, watcher_for
 from app.clock import to_ms
 from app.extensions import db
 from app.ids import new_id
@@ -309,23 +309,29 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
     return f"{to_ms(attempt.updated_at)}.{_verification(attempt, status, now)}"
 
 
-def wait_for_change(attempt: Attempt | Row, seen: str, timeout: float) -> bool:
+def wait_for_change(attempt: Attempt | Row, seen: str, timeout: float, network: str) -> Wait:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
-    True if it waited: the caller reads the attempt again (find_attempt_with_email, or
-    reload_attempt for a model object).
+    The result says whether the caller must read the attempt again (find_attempt_with_email,
+    or reload_attempt for a model object) and whether the tab should wait before asking again.
 
     The wait holds no database connection or lock: the process's watcher checks all waiting
-    attempts in one query per tick and wakes this one when it is written again."""
+    attempts in one query per tick and wakes this one when it is written again. It does hold a
+    thread, so the watcher may refuse it (see Watcher.wait); `network` is the requester's, as
+    networks.requester_network gives it."""
     now = clock.now()
     if attempt_version(attempt, now) != seen:
-        return False
+        return Wait.SKIPPED
+    if _verification(attempt, public_status(attempt, now), now) != "unverified":
+        # Complete, abandoned, cancelled or its link expired: nothing a wait could see is
+        # coming (a new link comes from this tab's own resend, answered by that request).
+        return Wait.SKIPPED
     # Read before the rollback expires a model object: reading after would reload the row and
     # open a transaction that holds a pooled connection for the whole wait.
-    attempt_id, updated_at = attempt.id, attempt.updated_at
-    changes_at = _changes_by_time_at(attempt, now)
+    attempt_id, client_id, updated_at = attempt.id, attempt.client_id, attempt.updated_at
+    changes_at = _changes_by_time_at(attempt)
     db.session.rollback()  # ends any read: the connection goes back to the pool
-    watcher_for(current_app._get_current_object()).wait(attempt_id, updated_at, changes_at, timeout)
-    return True
+    watcher = watcher_for(current_app._get_current_object())
+    return watcher.wait(attempt_id, client_id, network, updated_at, changes_at, timeout)
 
 
 def reload_attempt(attempt: Attempt) -> Attempt:
@@ -337,12 +343,10 @@ def reload_attempt(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def _changes_by_time_at(attempt: Attempt, now: datetime) -> datetime | None:
-    """When the version next changes with no write: the link expiring, or the attempt being
-    abandoned."""
-    if attempt.status != PENDING:
-        return None
-    return min((t for t in (attempt.expire_at, attempt.abandon_at) if t > now), default=None)
+def _changes_by_time_at(attempt: Attempt) -> datetime:
+    """When a pending attempt's version next changes with no write: its link expiring, or the
+    attempt being abandoned."""
+    return min(attempt.expire_at, attempt.abandon_at)
 
 
 def newest_email(attempt_id: str) -> OutboxMessage | None:

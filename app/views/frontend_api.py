@@ -16,6 +16,8 @@ from app.auth.attempts import (
     wait_for_change,
 )
 from app.auth.email_verification import cancel_email_verification, find_verification
+from app.auth.networks import requester_network
+from app.auth.watcher import Wait
 from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
 from app.views.context import client_secret, current_origin, email_rate_limit
 
@@ -86,6 +88,9 @@ def page_state(view: AttemptView) -> str:
 
 
 MAX_WAIT = 25  # seconds: under the usual 30 s proxy timeouts
+# Seconds a tab whose poll was not held (a cap reached, or a newer poll of its own took over)
+# waits before asking again, so it does not spin; waiting.js honours it.
+COME_BACK_AFTER = 5
 
 
 def _answer(attempt):
@@ -95,17 +100,29 @@ def _answer(attempt):
     return _answer_with(attempt, newest_email(attempt.id), read_again)
 
 
+def _requested_wait() -> float:
+    """Seconds the poll asks to be held (?wait=N&seen=VERSION on a GET); 0: answer at once."""
+    if not request.args.get("seen") or request.method != "GET":
+        return 0
+    try:
+        return min(float(request.args.get("wait", 0)), MAX_WAIT)
+    except ValueError:
+        return 0
+
+
 def _answer_with(attempt, last_email, read_again):
     """The attempt's JSON; with ?wait=N&seen=VERSION, held until it changes (a long-poll)."""
-    seen = request.args.get("seen")
-    if seen and request.method == "GET":
-        try:
-            wait = min(float(request.args.get("wait", 0)), MAX_WAIT)
-        except ValueError:
-            wait = 0
-        if wait > 0 and wait_for_change(attempt, seen, wait):
+    outcome = Wait.SKIPPED
+    wait = _requested_wait()
+    if wait > 0:
+        seen, network = request.args["seen"], requester_network(request.remote_addr)
+        outcome = wait_for_change(attempt, seen, wait, network)
+        if outcome.read_again:
             attempt, last_email = read_again()  # both may have changed while we waited
-    return jsonify(attempt_json(view_attempt(attempt, clock.now(), last_email)))
+    response = jsonify(attempt_json(view_attempt(attempt, clock.now(), last_email)))
+    if outcome.come_back_later:
+        response.headers["Retry-After"] = str(COME_BACK_AFTER)
+    return response
 
 
 def _attempt(collection: str, attempt_id: str):

@@ -50,6 +50,7 @@
     if (next === "same-client" && data.next_url) el("continue-link").href = data.next_url;
     show(next);
     if (next === "approved" && data.next_url) window.location.assign(data.next_url);
+    keepPolling();
   }
 
   function mmss(ms) {
@@ -68,19 +69,40 @@
 
   // A long-poll: the server holds the request until the status changes (or 25 s pass), so
   // the tab reacts at once. On errors it backs off; the page also works by plain reload.
+  // In these states nothing more will change by itself (the server would not hold the poll),
+  // so the loop stops; a resend brings the tab back to "waiting" and restarts it (apply).
+  const SETTLED = ["same-client", "approved", "verified", "closed", "expired"];
+  let polling = false;
+
+  function keepPolling() {
+    if (!polling && !SETTLED.includes(state)) poll();
+  }
+
   async function poll() {
-    if (["same-client", "approved", "verified", "closed"].includes(state)) return;
+    polling = true;
     const url = `${root.dataset.statusUrl}?wait=25&seen=${encodeURIComponent(version)}`;
     let next = 0;
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
-      if (response.status === 404) return show("closed");
+      if (response.status === 404) {
+        polling = false;
+        return show("closed");
+      }
       if (response.ok) {
-        apply(await response.json());
+        const data = await response.json();
+        apply(data);
+        if (SETTLED.includes(stateOf(data))) {
+          polling = false;
+          return;
+        }
         delay = 1000;
       } else {
         next = delay = Math.min(delay * 2, 15000);
       }
+      // Answered without waiting (too many long-polls, or a newer poll of this browser took
+      // over): ask again only when the server says, or the tab would spin.
+      const retryAfter = Number(response.headers.get("Retry-After")) * 1000 || 0;
+      next = Math.max(next, retryAfter);
     } catch (_) {
       next = delay = Math.min(delay * 2, 15000); // offline or server restarting: back off
     }
@@ -113,6 +135,6 @@
   if (state === "approved") {
     window.location.assign(el("finish-link").href);
   } else {
-    poll();
+    keepPolling();
   }
 })();

@@ -1,6 +1,11 @@
 """Fixtures for the /admin pages (an administrator signed in on `client`, a user to act on),
-and a clock at half past for what the audit log counts per hour."""
+a clock at half past for what the audit log counts per hour, and waiting tabs on a real server."""
 
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -10,6 +15,7 @@ from app import clock
 from app.extensions import db
 from app.models import AuditEvent
 from tests.conftest import csrf_token
+from tests.http import browser_opener, cookie_header
 
 
 @pytest.fixture
@@ -67,3 +73,47 @@ def mid_hour(make_app):
     if target <= now:
         target += timedelta(hours=1)
     clock.travel((target - now).total_seconds())
+
+
+class WaitingTab:
+    """A sign-up's waiting tab in a browser of its own, asking the server as waiting.js does."""
+
+    def __init__(self, base_url: str, email: str):
+        self.base_url = base_url
+        self.opener = browser_opener()
+        page = self.opener.open(f"{base_url}/sign-up").read().decode()
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf_token": self.csrf, "email_address": email})
+        try:
+            self.opener.open(f"{base_url}/sign-up", form.encode())
+        except urllib.error.HTTPError as redirect:  # the opener answers redirects, not follows
+            location = redirect.headers["Location"]
+        self.status_url = base_url + location.replace("/sign-up/", "/api/sign-ups/")
+        self.current = json.loads(self.opener.open(self.status_url).read())
+
+    def poll_path(self, seen: str, wait: float) -> str:
+        """The long-poll's path and query, for a request sent by hand."""
+        query = urllib.parse.urlencode({"wait": wait, "seen": seen})
+        return f"{urllib.parse.urlsplit(self.status_url).path}?{query}"
+
+    def poll(self, seen: str, wait: float, timeout: float = 60):
+        """The long-poll's answer: (JSON, headers)."""
+        url = self.base_url + self.poll_path(seen, wait)
+        with self.opener.open(url, timeout=timeout) as response:
+            return json.loads(response.read()), response.headers
+
+    def cancel(self) -> dict:
+        request = urllib.request.Request(
+            f"{self.status_url}/cancel", b"", headers={"X-CSRFToken": self.csrf}
+        )
+        return json.loads(self.opener.open(request).read())
+
+    def cookie(self) -> str:
+        return cookie_header(self.opener)
+
+
+@pytest.fixture
+def waiting_tab():
+    """A new browser that signs up (through the form, with its CSRF token) on the server at
+    `base_url` and keeps its waiting tab: waiting_tab(base_url, email)."""
+    return WaitingTab
