@@ -24,7 +24,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Serve on FLASK_RUN_HOST:FLASK_RUN_PORT (127.0.0.1:5000): SQLite in instance/ unless
-# DATABASE_URL is set, mail to /dev/mailbox unless MAIL_SERVER is set.
+# DATABASE_URL is set, mail to /dev/mailbox unless MAIL_SERVER is set. `flask run` is not debug
+# mode, where the app refuses to start without mail configured: ask for the dev mailbox by name.
+run: export MAIL_DELIVERY ?= $(if $(MAIL_SERVER),smtp,dev_mailbox)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) run

@@ -3,10 +3,10 @@
 import logging
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.config import INSTANCE, ROOT
+from app.views import proxy_headers
 from app.views.cookie_session import LazyCookieSessionInterface
 from app.views.incoming import FormRequest, refuse_nul_in_path
 
@@ -26,9 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     settings.finish(app.config)
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    proxy_headers.register(app)
     register_request_checks(app)
     register_extensions(app)
     register_blueprints(app)
@@ -48,13 +46,14 @@ def register_request_checks(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app import models, unit_of_work  # noqa: F401  (models: known to Flask-Migrate)
     from app.extensions import csrf, db, limiter, login_manager, mail, migrate
-    from app.views import context
+    from app.views import context, same_origin
 
     db.init_app(app)
     unit_of_work.register(app)  # first registered, so its after-request hook runs last
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
+    same_origin.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     context.register(app)

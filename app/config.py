@@ -98,6 +98,9 @@ SETTINGS = {
     # How many reverse proxies in front set X-Forwarded-For/-Proto. 0: the headers are ignored,
     # so nobody can forge an IP to slip past the per-IP limits or into the audit log.
     "TRUSTED_PROXIES": (0, int),
+    # Whether those proxies' X-Forwarded-Host is believed too. Off: many proxies pass on a
+    # client's X-Forwarded-Host untouched, and the host decides what this site's own origin is.
+    "TRUST_FORWARDED_HOST": (False, parse_bool),
     # Waiting tabs' long-polls a process holds at once, per requester network (IPv4 address or
     # IPv6 /64) and in all. Each sleeping poll holds a thread: keep LONG_POLLS_PER_PROCESS a few
     # below gunicorn's --threads so plain requests always find one. A poll over a cap is
@@ -136,10 +139,7 @@ def finish(config: dict) -> None:
         config["PUBLIC_URL"] = f"http://{host}:{os.environ.get('FLASK_RUN_PORT', '5000')}"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = dev_secret_key()
-    if not config.get("MAIL_DELIVERY"):
-        config["MAIL_DELIVERY"] = "smtp" if config.get("MAIL_SERVER") else "dev_mailbox"
-    if config["MAIL_DELIVERY"] not in ("smtp", "dev_mailbox"):
-        raise ValueError("MAIL_DELIVERY must be smtp or dev_mailbox")
+    config["MAIL_DELIVERY"] = mail_delivery(config)
     secure = not config.get("DEBUG")
     config.update(
         SESSION_COOKIE_SECURE=secure,
@@ -152,11 +152,34 @@ def finish(config: dict) -> None:
         # limit's exact figure with its own window.
         RATELIMIT_HEADERS_ENABLED=False,
         WTF_CSRF_TIME_LIMIT=None,
+        # Its Referer check refuses every form on a page that sends no Referer, as the token
+        # pages do (over HTTPS only): app/views/same_origin.py checks Sec-Fetch-Site/Origin instead.
+        WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=config.get("MAX_CONTENT_LENGTH") or 64 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(
             config["SQLALCHEMY_DATABASE_URI"], config["DATABASE_POOL_SIZE"]
         ),
     )
+
+
+def mail_delivery(config: dict) -> str:
+    """smtp or dev_mailbox: as set, else smtp when there is a MAIL_SERVER.
+
+    Without either, only a development or test app falls back to the dev mailbox: it holds
+    every live sign-in link, so a deployment that forgot MAIL_SERVER must not start serving it.
+    """
+    delivery = config.get("MAIL_DELIVERY") or ("smtp" if config.get("MAIL_SERVER") else None)
+    if delivery is None:
+        if not (config.get("DEBUG") or config.get("TESTING")):
+            raise ValueError(
+                "No mail configured: set MAIL_SERVER to send email over SMTP, or "
+                "MAIL_DELIVERY=dev_mailbox to keep it in /dev/mailbox on this machine "
+                "(development only: it holds every sign-in link)"
+            )
+        delivery = "dev_mailbox"
+    if delivery not in ("smtp", "dev_mailbox"):
+        raise ValueError("MAIL_DELIVERY must be smtp or dev_mailbox")
+    return delivery
 
 
 def engine_options(url: str, pool_size: int) -> dict:

@@ -218,7 +218,9 @@ def click_to_navigate(url: str, app, runs: int = 20) -> list[float]:
 
 def main() -> None:
     print(f"database: {DATABASE_URL.split('@')[-1]}; scale: {SCALE:,}", flush=True)
-    app = create_app({"DATABASE_URL": DATABASE_URL, "SECRET_KEY": "bench"})
+    app = create_app(
+        {"DATABASE_URL": DATABASE_URL, "SECRET_KEY": "bench", "MAIL_DELIVERY": "dev_mailbox"}
+    )
     secret = secrets.token_urlsafe(32)
     with app.app_context():
         upgrade()

@@ -32,7 +32,7 @@ def prepare_database(cluster, name: str, users: int) -> tuple[str, Flask]:
     """A fresh database with the migrations applied and `users` users (user{n}@bench.example);
     returns its URL and an app bound to it for the scenario's own reads."""
     url = cluster.create_database(name)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "soak"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "soak", "MAIL_DELIVERY": "smtp"})
     with app.app_context():
         upgrade()
         seed.users(users)

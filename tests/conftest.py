@@ -1,17 +1,25 @@
 """Fixtures: an app per test on a clean database (SQLite, or TEST_DATABASE_URL), a client with
 CSRF tokens, the outbox as a mailbox, an `auth` helper that signs in through the real loop,
-a live server in a thread, and Debian's Chromium for Playwright."""
+a live server in a thread, a self-signed certificate, and Debian's Chromium for Playwright."""
 
+import ipaddress
 import os
 import re
 import socket
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from html import unescape
+from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask import current_app, has_app_context
 from flask_migrate import upgrade
 from sqlalchemy import delete, select
@@ -239,6 +247,42 @@ def live_app(make_app):
 def live_server(live_app):
     with serving(live_app) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory) -> SimpleNamespace:
+    """A self-signed certificate for 127.0.0.1 and localhost: `.cert` and `.key` are PEM files."""
+    folder: Path = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    paths = SimpleNamespace(cert=folder / "cert.pem", key=folder / "key.pem")
+    paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
 
 
 @pytest.fixture(scope="session")

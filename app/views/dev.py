@@ -1,4 +1,4 @@
-"""/dev/mailbox: the outbox as a mailbox, registered only when mail is not sent over SMTP."""
+"""/dev/mailbox: the outbox as a mailbox, registered only with MAIL_DELIVERY=dev_mailbox."""
 
 import ipaddress
 import re
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
+from app.views.proxy_headers import came_through_proxy
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -15,8 +16,11 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 
 @bp.before_request
 def local_only():
-    # The mailbox holds live sign-in links: outside debug mode only this machine may read it,
-    # so an app deployed without MAIL_SERVER does not hand out everybody's links.
+    # The mailbox holds live sign-in links: outside debug mode only this machine may read it.
+    # A request a proxy passed on comes from a loopback address too when the proxy runs on this
+    # machine, yet may come from anywhere: those are refused even in debug mode.
+    if came_through_proxy(request.environ):
+        abort(404)
     if (
         not current_app.debug
         and not ipaddress.ip_address(request.remote_addr or "0.0.0.0").is_loopback

@@ -2,56 +2,23 @@
 polls sent from many connections at once, and /healthz asked while they are held."""
 
 import http.client
-import os
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
+from contextlib import ExitStack
 
 import pytest
-from flask_migrate import upgrade
 
-from app import create_app
-from app.extensions import db
-from tests.conftest import free_port
+from tests.servers import THREADS
+from tests.servers import gunicorn as serve
 
-ROOT = Path(__file__).resolve().parents[2]
-THREADS = 8
 WAIT = 25  # what waiting.js asks: without the caps each poll would hold a thread this long
 
 
-class Gunicorn:
-    """`gunicorn -k gthread -w 1 --threads 8` on a migrated SQLite file of its own."""
+class Server:
+    """A running gunicorn: is /healthz answered, and a poll sent from a chosen address."""
 
-    def __init__(self, tmp_path: Path, **env: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        database_url = f"sqlite:///{tmp_path / 'flood.sqlite3'}"
-        app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "flood"})
-        with app.app_context():
-            upgrade()
-            db.engine.dispose()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "flood",
-            "PUBLIC_URL": self.url,
-            "MAIL_DELIVERY": "dev_mailbox",
-            **env,
-        }
-        self.log = (tmp_path / "gunicorn.log").open("w")
-        command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "1"]
-        command += ["--threads", str(THREADS), "--graceful-timeout", "1"]
-        command += ["-b", f"127.0.0.1:{self.port}", "wsgi:app"]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 30
-        while not self.healthy(timeout=2):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn did not start: see {self.log.name}")
-            time.sleep(0.2)
+    def __init__(self, url: str):
+        self.url = url
+        self.port = int(url.rsplit(":", 1)[1])
 
     def healthy(self, timeout: float) -> bool:
         try:
@@ -69,28 +36,19 @@ class Gunicorn:
         connection.request("GET", path, headers={"Cookie": cookie, "Accept": "application/json"})
         return connection
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
 
 @pytest.fixture
-def gunicorn(tmp_path):
-    """Start gunicorn with extra environment: gunicorn(NAME=value, ...)."""
-    servers = []
+def gunicorn(app, database_url, tmp_path):
+    """Start `gunicorn -k gthread -w 1 --threads 8` on the test database, with extra
+    environment: gunicorn(NAME=value, ...)."""
+    with ExitStack() as running:
 
-    def start(**env: str) -> Gunicorn:
-        servers.append(Gunicorn(tmp_path, **env))
-        return servers[-1]
+        def start(**env: str) -> Server:
+            env = {"DATABASE_URL": database_url, "SECRET_KEY": "flood", **env}
+            env.setdefault("MAIL_DELIVERY", "dev_mailbox")
+            return Server(running.enter_context(serve(env, tmp_path / "gunicorn.log")))
 
-    yield start
-    for server in servers:
-        server.stop()
+        yield start
 
 
 def flood(server, tabs, polls_per_tab: int, sources: list[str]) -> list:
