@@ -109,5 +109,5 @@ class UserListing(UserFilters, Listing):
 class SessionListing(Listing):
     user_id: str = ""
     client_id: str = ""
-    status: SessionStatus | SkipJsonSchema[None] = None  # a query string has no null
+    status: SessionStatus | SkipJsonSchema[None] = None
     limit: int = Field(MAX_LIMIT, ge=1, le=MAX_LIMIT)

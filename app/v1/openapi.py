@@ -30,10 +30,13 @@ def query_parameters(model: type[BaseModel]) -> list[dict]:
     schema = model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=OpenApiSchema)
     if "$defs" in schema:
         raise TypeError(f"{model.__name__}: a query parameter must be a plain value, not a model")
-    return [
-        {"name": name, "in": "query", "required": name in schema.get("required", ()), "schema": s}
-        for name, s in schema["properties"].items()
-    ]
+    parameters = []
+    for name, field in schema["properties"].items():
+        if field.get("default", "") is None:
+            del field["default"]  # a query string has no null to leave out
+        required = name in schema.get("required", ())
+        parameters.append({"name": name, "in": "query", "required": required, "schema": field})
+    return parameters
 
 
 def answer_schema(model: type[BaseModel], schemas: dict) -> dict:

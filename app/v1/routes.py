@@ -33,7 +33,9 @@ class Operation:
 
 
 def answer(result: ApiObject, query: BaseModel | None):
-    data = result.model_dump(mode="json")
+    # Python mode: every field is already a JSON type, and pydantic's JSON mode refuses metadata
+    # nested deeper than its serializer's limit (a 500) where Flask's encoder does not.
+    data = result.model_dump()
     if isinstance(result, Paginated) and not getattr(query, "paginated", False):
         data = data["data"]  # a plain array, as the SDKs expect by default
     return jsonify(data)
