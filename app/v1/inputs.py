@@ -75,11 +75,14 @@ class EmailAddressChanges(Body):
 
 
 MAX_LIMIT = 500
-MAX_OFFSET = 10**9  # past what a database integer holds
+MAX_OFFSET = 10**9  # within a database integer, however a hand-typed URL tries
 ORDER_BY = tuple(f"{sign}{field}" for sign in ("", "+", "-") for field in ORDERINGS)
 
 
 class Listing(BaseModel):
+    """Paging of a list query. Query models convert text ("10" is 10): a query string has no
+    other types."""
+
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     paginated: bool = Field(False, description="Answer {data, total_count}")
 

@@ -30,8 +30,9 @@ def refused(error: ValidationError, model: type[BaseModel]) -> AuthError:
     first = error.errors(include_url=False)[0]
     name = str(first["loc"][0]) if first["loc"] else ""
     field = model.model_fields.get(name)
-    # A required parameter sent null or empty is as good as missing.
-    if first["type"] == "missing" or (field and field.is_required() and first["input"] in EMPTY):
+    # A required parameter sent null or empty is as good as missing (not so an item of a list).
+    empty = len(first["loc"]) == 1 and first["input"] in EMPTY
+    if first["type"] == "missing" or (field and field.is_required() and empty):
         return FormParamMissing(name)
     kind = FormParamFormat if first["type"] in FORMAT_ERRORS else FormParamInvalid
     return kind(f"{name}: {first['msg']}", param=name)

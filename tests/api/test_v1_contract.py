@@ -127,6 +127,7 @@ def test_the_document_is_openapi_3_1_with_nullable_fields_as_json_schema(documen
         ("/sign_in_tokens", {"user_id": ["user_x"]}, "form_param_format_invalid", "user_id"),
         ("/users", {"email_address": []}, "form_param_missing", "email_address"),
         ("/users", {"email_address": [True]}, "form_param_format_invalid", "email_address"),
+        ("/users", {"email_address": [None]}, "form_param_format_invalid", "email_address"),
         (
             "/users",
             {"email_address": ["a@example.com"], "first_name": 1},
