@@ -74,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
         verify,
         waiting,
     )
-    from app.views.api_input import ObjectIdConverter
+    from app.views.converters import ObjectIdConverter
 
     app.url_map.converters["id"] = ObjectIdConverter
 

@@ -1,37 +1,57 @@
-"""/v1: the backend API, guarded by secret keys, in the hosted service's wire format (SPEC §5)."""
+"""/v1: the backend API, guarded by secret keys, in the hosted service's wire format (SPEC §5).
+
+Each view's signature is its contract (app/v1/routes.py): the models it reads and answers with."""
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from app import clock
 from app.auth import accounts, email_addresses, sessions, sign_in_tokens
 from app.auth.audit import Origin
-from app.auth.errors import FormParamFormat, FormParamInvalid, FormParamMissing
+from app.auth.errors import AuthError
 from app.auth.secret_keys import authenticate_secret_key
 from app.auth.tokens import hash_token
 from app.extensions import csrf, limiter
-from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
-from app.views.api_input import (
-    AuthorizationHeaderInvalid,
-    SecretKeyInvalid,
-    body,
-    listing,
-    query_int,
-    refuse_nul_in_query,
-    required,
-    typed,
+from app.v1.inputs import (
+    EmailAddressChanges,
+    MetadataChanges,
+    NewEmailAddress,
+    NewSignInToken,
+    NewUser,
+    SessionListing,
+    UserChanges,
+    UserFilters,
+    UserListing,
 )
-from app.views.api_objects import (
-    deleted_json,
-    email_address_json,
-    session_json,
-    sign_in_token_json,
-    user_json,
+from app.v1.links import EMAIL_ADDRESS_LINKS, SIGN_IN_TOKEN_LINKS, USER_LINKS
+from app.v1.objects import (
+    Deleted,
+    EmailAddress,
+    Session,
+    SessionList,
+    SignInToken,
+    TotalCount,
+    User,
+    UserList,
 )
-from app.views.openapi import openapi_document
+from app.v1.parsing import refuse_nul_in_query
+from app.v1.routes import Routes
 
 bp = Blueprint("backend_api", __name__, url_prefix="/v1")
 csrf.exempt(bp)  # bearer keys, not cookies: there is nothing for a forged request to ride on
+routes = Routes(bp)
 PUBLIC_ENDPOINTS = {"backend_api.openapi"}
+
+
+class AuthorizationHeaderInvalid(AuthError):
+    status = 401
+    code = "authorization_header_format_invalid"
+    message = "Send your secret key as Authorization: Bearer sk_…"
+
+
+class SecretKeyInvalid(AuthError):
+    status = 401
+    code = "secret_key_invalid"
+    message = "The secret key is unknown or has been revoked."
 
 
 def _bearer() -> str:
@@ -74,212 +94,181 @@ def actor() -> str:
 # -- sign-in tokens --------------------------------------------------------------------------
 
 
-@bp.post("/sign_in_tokens")
-def create_sign_in_token():
-    data = body()
+@routes.post("/sign_in_tokens", links=SIGN_IN_TOKEN_LINKS)
+def create_sign_in_token(body: NewSignInToken) -> SignInToken:
+    """Mint a one-time sign-in token"""
     row, token = sign_in_tokens.mint_sign_in_token(
-        required(data, "user_id"),
+        body.user_id,
         clock.now(),
-        expires_in_seconds=typed(data, "expires_in_seconds", int),
-        redirect_url=typed(data, "redirect_url", str),
+        expires_in_seconds=body.expires_in_seconds,
+        redirect_url=body.redirect_url,
         origin=origin(),
         created_by=actor(),
         allow_admin=current_app.config["API_SIGN_IN_TOKENS_FOR_ADMINS"],
     )
-    return jsonify(sign_in_token_json(row, token))
+    return SignInToken.of(row, token)
 
 
-@bp.get("/sign_in_tokens/<id:token_id>")
-def get_sign_in_token(token_id: str):
-    return jsonify(sign_in_token_json(sign_in_tokens.get_sign_in_token(token_id)))
+@routes.get("/sign_in_tokens/<id:sign_in_token_id>")
+def get_sign_in_token(sign_in_token_id: str) -> SignInToken:
+    """Get a sign-in token"""
+    return SignInToken.of(sign_in_tokens.get_sign_in_token(sign_in_token_id))
 
 
-@bp.post("/sign_in_tokens/<id:token_id>/revoke")
-def revoke_sign_in_token(token_id: str):
-    row = sign_in_tokens.revoke_sign_in_token(token_id, clock.now(), origin(), actor())
-    return jsonify(sign_in_token_json(row))
+@routes.post("/sign_in_tokens/<id:sign_in_token_id>/revoke", links=SIGN_IN_TOKEN_LINKS)
+def revoke_sign_in_token(sign_in_token_id: str) -> SignInToken:
+    """Revoke a pending sign-in token"""
+    now = clock.now()
+    return SignInToken.of(
+        sign_in_tokens.revoke_sign_in_token(sign_in_token_id, now, origin(), actor())
+    )
 
 
 # -- users -----------------------------------------------------------------------------------
 
 
-@bp.post("/users")
-def create_user():
-    data = body()
-    emails = data.get("email_address")
-    if not emails:
-        raise FormParamMissing("email_address")
-    if isinstance(emails, str):
-        emails = [emails]
-    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-        raise FormParamFormat("email_address must be a list of strings.", param="email_address")
+@routes.post("/users", links=USER_LINKS)
+def create_user(body: NewUser) -> User:
+    """Create a user with verified email addresses"""
     user = accounts.create_user_with_addresses(
-        emails,
+        body.email_address,
         clock.now(),
-        first_name=typed(data, "first_name", str, NAME_LENGTH),
-        last_name=typed(data, "last_name", str, NAME_LENGTH),
-        public_metadata=typed(data, "public_metadata", dict),
+        first_name=body.first_name,
+        last_name=body.last_name,
+        public_metadata=body.public_metadata,
         origin=origin(),
         actor_id=actor(),
     )
-    return jsonify(user_json(user))
+    return User.of(user)
 
 
-def user_query() -> accounts.UserQuery:
-    return accounts.UserQuery(
-        email_addresses=tuple(request.args.getlist("email_address")),
-        user_ids=tuple(request.args.getlist("user_id")),
-        query=request.args.get("query", ""),
-        limit=query_int("limit", 10),
-        offset=query_int("offset", 0),
-        order_by=request.args.get("order_by", "-created_at"),
-    )
+@routes.get("/users")
+def list_users(query: UserListing) -> UserList:
+    """List users"""
+    users, total = accounts.list_users(query.to_query())
+    return UserList(data=[User.of(user) for user in users], total_count=total)
 
 
-@bp.get("/users")
-def list_users():
-    users, total = accounts.list_users(user_query())
-    return listing([user_json(user) for user in users], total)
+@routes.get("/users/count")
+def count_users(query: UserFilters) -> TotalCount:
+    """Count users"""
+    return TotalCount(total_count=accounts.count_users(query.to_query()))
 
 
-@bp.get("/users/count")
-def count_users():
-    return jsonify(object="total_count", total_count=accounts.count_users(user_query()))
+@routes.get("/users/<id:user_id>", links=USER_LINKS)
+def get_user(user_id: str) -> User:
+    """Get a user"""
+    return User.of(accounts.get_user(user_id))
 
 
-@bp.get("/users/<id:user_id>")
-def get_user(user_id: str):
-    return jsonify(user_json(accounts.get_user(user_id)))
-
-
-NAME_LENGTH = 255  # the columns' width
-USER_FIELDS = {
-    "first_name": str,
-    "last_name": str,
-    "external_id": str,
-    "public_metadata": dict,
-    "private_metadata": dict,
-    "primary_email_address_id": str,
-}
-
-
-@bp.patch("/users/<id:user_id>")
-def update_user(user_id: str):
+@routes.patch("/users/<id:user_id>")
+def update_user(user_id: str, body: UserChanges) -> User:
+    """Update a user"""
     user = accounts.get_user(user_id)
-    data = body()
-    changes = {
-        name: typed(data, name, kind, NAME_LENGTH)
-        for name, kind in USER_FIELDS.items()
-        if name in data
-    }
-    return jsonify(user_json(accounts.update_user(user, changes, origin(), actor())))
+    changes = body.model_dump(exclude_unset=True)
+    return User.of(accounts.update_user(user, changes, origin(), actor()))
 
 
-@bp.patch("/users/<id:user_id>/metadata")
-def update_user_metadata(user_id: str):
+@routes.patch("/users/<id:user_id>/metadata")
+def update_user_metadata(user_id: str, body: MetadataChanges) -> User:
+    """Merge into a user's metadata (a null value removes a key)"""
     user = accounts.get_user(user_id)
-    data = body()
-    changes = {name: typed(data, name, dict) for name in ("public_metadata", "private_metadata")}
-    return jsonify(user_json(accounts.merge_metadata(user, changes, origin(), actor())))
+    return User.of(accounts.merge_metadata(user, body.model_dump(), origin(), actor()))
 
 
-@bp.delete("/users/<id:user_id>")
-def delete_user(user_id: str):
+@routes.delete("/users/<id:user_id>")
+def delete_user(user_id: str) -> Deleted:
+    """Delete a user"""
     accounts.delete_user(accounts.get_user(user_id), origin(), actor())
-    return jsonify(deleted_json("user", user_id))
+    return Deleted(object="user", id=user_id)
 
 
-@bp.post("/users/<id:user_id>/ban")
-def ban_user(user_id: str):
+@routes.post("/users/<id:user_id>/ban", links=USER_LINKS)
+def ban_user(user_id: str) -> User:
+    """Ban a user and end their sessions"""
     user = accounts.set_banned(accounts.get_user(user_id), True, clock.now(), origin(), actor())
-    return jsonify(user_json(user))
+    return User.of(user)
 
 
-@bp.post("/users/<id:user_id>/unban")
-def unban_user(user_id: str):
+@routes.post("/users/<id:user_id>/unban")
+def unban_user(user_id: str) -> User:
+    """Lift a ban"""
     user = accounts.set_banned(accounts.get_user(user_id), False, clock.now(), origin(), actor())
-    return jsonify(user_json(user))
+    return User.of(user)
 
 
 # -- email addresses -------------------------------------------------------------------------
 
 
-@bp.post("/email_addresses")
-def create_email_address():
-    data = body()
-    user = accounts.get_user(required(data, "user_id"))
+@routes.post("/email_addresses", links=EMAIL_ADDRESS_LINKS)
+def create_email_address(body: NewEmailAddress) -> EmailAddress:
+    """Add an email address to a user"""
     address = email_addresses.add_email_address(
-        user,
-        required(data, "email_address"),
+        accounts.get_user(body.user_id),
+        body.email_address,
         clock.now(),
-        verified=bool(typed(data, "verified", bool)),
-        primary=bool(typed(data, "primary", bool)),
+        verified=bool(body.verified),
+        primary=bool(body.primary),
         origin=origin(),
         actor_id=actor(),
     )
-    return jsonify(email_address_json(address))
+    return EmailAddress.of(address)
 
 
-@bp.get("/email_addresses/<id:address_id>")
-def get_email_address(address_id: str):
-    return jsonify(email_address_json(email_addresses.get_email_address(address_id)))
+@routes.get("/email_addresses/<id:email_address_id>")
+def get_email_address(email_address_id: str) -> EmailAddress:
+    """Get an email address"""
+    return EmailAddress.of(email_addresses.get_email_address(email_address_id))
 
 
-@bp.patch("/email_addresses/<id:address_id>")
-def update_email_address(address_id: str):
-    address = email_addresses.get_email_address(address_id)
-    data = body()
-    if typed(data, "verified", bool):
+@routes.patch("/email_addresses/<id:email_address_id>")
+def update_email_address(email_address_id: str, body: EmailAddressChanges) -> EmailAddress:
+    """Verify an address or make it primary"""
+    address = email_addresses.get_email_address(email_address_id)
+    if body.verified:
         email_addresses.mark_verified(address, clock.now(), origin(), actor())
-    if typed(data, "primary", bool):
+    if body.primary:
         email_addresses.make_primary(address, origin(), actor())
-    return jsonify(email_address_json(address))
+    return EmailAddress.of(address)
 
 
-@bp.delete("/email_addresses/<id:address_id>")
-def delete_email_address(address_id: str):
-    address = email_addresses.get_email_address(address_id)
+@routes.delete("/email_addresses/<id:email_address_id>")
+def delete_email_address(email_address_id: str) -> Deleted:
+    """Remove an email address"""
+    address = email_addresses.get_email_address(email_address_id)
     email_addresses.remove_email_address(address, origin(), actor())
-    return jsonify(deleted_json("email_address", address_id))
+    return Deleted(object="email_address", id=email_address_id)
 
 
 # -- sessions --------------------------------------------------------------------------------
 
-# Every status the SDKs may ask for; Latchkey never has the last four, so those lists are empty.
-SESSION_STATUSES = {ACTIVE, REVOKED, ENDED, EXPIRED, "removed", "abandoned", "replaced", "pending"}
 
-
-@bp.get("/sessions")
-def list_sessions():
-    status = request.args.get("status")
-    if status and status not in SESSION_STATUSES:
-        raise FormParamInvalid("Unknown session status.", param="status")
-    limit, offset = query_int("limit", 500), query_int("offset", 0)
-    if not (1 <= limit <= 500) or offset < 0:
-        raise FormParamInvalid("limit must be 1 to 500, offset 0 or more.", param="limit")
+@routes.get("/sessions")
+def list_sessions(query: SessionListing) -> SessionList:
+    """List sessions"""
     found, total = sessions.list_sessions(
-        user_id=request.args.get("user_id"),
-        client_id=request.args.get("client_id"),
-        status=status,
-        limit=limit,
-        offset=offset,
+        user_id=query.user_id,
+        client_id=query.client_id,
+        status=query.status,
+        limit=query.limit,
+        offset=query.offset,
     )
-    return listing([session_json(s) for s in found], total)
+    return SessionList(data=[Session.of(session) for session in found], total_count=total)
 
 
-@bp.get("/sessions/<id:session_id>")
-def get_session(session_id: str):
-    return jsonify(session_json(sessions.get_session(session_id)))
+@routes.get("/sessions/<id:session_id>")
+def get_session(session_id: str) -> Session:
+    """Get a session"""
+    return Session.of(sessions.get_session(session_id))
 
 
-@bp.post("/sessions/<id:session_id>/revoke")
-def revoke_session(session_id: str):
-    session = sessions.revoke_session(
-        sessions.get_session(session_id), clock.now(), origin(), actor()
-    )
-    return jsonify(session_json(session))
+@routes.post("/sessions/<id:session_id>/revoke")
+def revoke_session(session_id: str) -> Session:
+    """Revoke a session"""
+    session = sessions.get_session(session_id)
+    return Session.of(sessions.revoke_session(session, clock.now(), origin(), actor()))
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(routes.document())

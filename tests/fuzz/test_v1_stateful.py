@@ -44,7 +44,7 @@ def api_workflow(app, secret_key):
 
 def workflow(app, secret_key, path_regex):
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", app).include(path_regex=path_regex)
-    # The document's own links (app/views/openapi_links.py), not schemathesis' guesses: the
+    # The document's own links (app/v1/links.py), not schemathesis' guesses: the
     # scenarios stay on the chains that matter instead of thinning out over 188 inferred ones.
     schema.config.phases.stateful.inference.algorithms = []
 
