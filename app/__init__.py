@@ -1,10 +1,9 @@
 """Latchkey: passwordless sign-in by email link. `create_app()` builds the Flask app."""
 
-import logging
-
 from flask import Flask
 
 from app import config as settings
+from app import logs
 from app.config import INSTANCE, ROOT
 from app.views import proxy_headers
 from app.views.cookie_session import LazyCookieSessionInterface
@@ -30,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_request_checks(app)
     register_extensions(app)
     register_blueprints(app)
-    register_logging(app)
+    logs.register(app)
     return app
 
 
@@ -46,7 +45,7 @@ def register_request_checks(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app import models, unit_of_work  # noqa: F401  (models: known to Flask-Migrate)
     from app.extensions import csrf, db, limiter, login_manager, mail, migrate
-    from app.views import context, same_origin
+    from app.views import client, filters, headers, login, same_origin
 
     db.init_app(app)
     unit_of_work.register(app)  # first registered, so its after-request hook runs last
@@ -56,12 +55,16 @@ def register_extensions(app: Flask) -> None:
     same_origin.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    context.register(app)
+    client.register(app)
+    headers.register(app)
+    login.register(app)
+    filters.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from app import cli
     from app.views import (
+        accept_token,
         admin,
         admin_system,
         backend_api,
@@ -70,7 +73,6 @@ def register_blueprints(app: Flask) -> None:
         frontend_api,
         pages,
         profile,
-        tokens,
         verify,
         waiting,
     )
@@ -83,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
         profile,
         waiting,
         verify,
-        tokens,
+        accept_token,
         frontend_api,
         backend_api,
         admin,
@@ -94,26 +96,3 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(dev.bp)
     errors.register(app)
     cli.register(app)
-
-
-class RedactTokens(logging.Filter):
-    """Request lines name /verify?token=…: keep the token out of every log (SPEC §6)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from app.views.context import redact
-
-        record.msg = redact(str(record.msg))
-        if isinstance(record.args, dict):  # gunicorn's access log passes a mapping
-            record.args = {
-                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
-            }
-        elif record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-def register_logging(app: Flask) -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())

@@ -5,11 +5,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.email_addresses import get_email_address, make_primary
 from app.auth.email_verification import start_email_verification
 from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
+from app.auth.origin import Origin
 from app.auth.sessions import revoke_user_sessions
 from app.auth.users import create_user, flush_unless_taken, owner_of
 from app.extensions import db

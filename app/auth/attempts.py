@@ -9,8 +9,9 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.exc import InvalidRequestError
 
 from app import clock, mail
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.errors import AttemptClosed, NotFound, RateLimited
+from app.auth.origin import Origin
 from app.auth.rate_limits import check_address_quota
 from app.auth.settings import setting
 from app.auth.tokens import hash_token, make_token

@@ -2,29 +2,17 @@
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.auth.origin import Origin
 from app.extensions import db
 from app.models import AuditEvent, EmailAddress, User
 from app.unit_of_work import keep
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # each with ON CONFLICT
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a request came from: the browser's client id, its IP and user agent."""
-
-    client_id: str | None = None
-    ip: str | None = None
-    user_agent: str = ""
-    # The browser's cookie secret, so that a flow which succeeds can make the client row then
-    # (clients.with_client): a request that fails leaves no row behind. Never logged.
-    client_secret: str | None = field(default=None, repr=False)
 
 
 def _hour(moment: datetime) -> str:

@@ -5,7 +5,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.audit import Origin
+from app.auth.origin import Origin
 from app.auth.tokens import hash_token, make_token
 from app.extensions import db
 from app.models import Client

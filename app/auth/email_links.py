@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.auth.audit import Origin, record, record_rejection
+from app.auth.audit import record, record_rejection
 from app.auth.clients import with_client
 from app.auth.errors import (
     AttemptClosed,
@@ -24,6 +24,7 @@ from app.auth.errors import (
     NotFound,
     UserBanned,
 )
+from app.auth.origin import Origin
 from app.auth.sessions import create_session
 from app.auth.settings import setting
 from app.auth.tokens import hash_token

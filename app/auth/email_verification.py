@@ -5,10 +5,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.auth.attempts import cancel_attempt, start_attempt
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.email_addresses import get_email_address
 from app.auth.emails import normalize_email
 from app.auth.errors import AuthError, EmailTaken, NotFound
+from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.auth.users import owner_of
 from app.extensions import db

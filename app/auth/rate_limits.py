@@ -13,10 +13,10 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.auth.audit import Origin
 from app.auth.emails import quota_address
 from app.auth.errors import RateLimited
 from app.auth.networks import requester_network
+from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.extensions import db
 from app.models import AddressQuota, EmailAddress, OutboxMessage, Session

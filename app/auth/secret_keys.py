@@ -4,8 +4,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.errors import NotFound
+from app.auth.origin import Origin
 from app.auth.tokens import hash_token, make_token
 from app.extensions import db
 from app.models import SecretKey

@@ -2,12 +2,12 @@
 
 from datetime import datetime, timedelta
 
-from flask_login import UserMixin
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.errors import NotFound
+from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.extensions import db
 from app.ids import is_id, new_id
@@ -16,25 +16,6 @@ from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
 
 # last_active_at is written at most this often: the per-request check stays a read.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-class SignedIn(UserMixin):
-    """Flask-Login's principal: a user *and* the session they are signed in with.
-
-    Flask-Login keeps `get_id()` in the signed cookie, so the cookie names the session, not
-    the user: revoking the session signs that browser out on its next request.
-    """
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.user = session.user
-
-    def get_id(self) -> str:
-        return self.session.id
-
-    @property
-    def id(self) -> str:
-        return self.user.id
 
 
 def create_session(user: User, origin: Origin, now: datetime) -> Session:
@@ -53,7 +34,7 @@ def create_session(user: User, origin: Origin, now: datetime) -> Session:
     end_client_sessions(origin.client_id, now)
     session = Session(
         id=new_id("sess"),
-        user=user,  # not just its id: SignedIn reads session.user, and need not load it again
+        user=user,  # not just its id: the signed-in principal reads session.user, no second load
         client_id=origin.client_id,
         ip=origin.ip,
         user_agent=origin.user_agent[:512],

@@ -3,14 +3,16 @@
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import select
 
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.errors import FormParamInvalid
+from app.auth.origin import Origin
 from app.config import parse_bool, parse_origins, parse_seconds
 from app.extensions import db
 from app.models import Setting
+from app.unit_of_work import after_commit
 
 MAX_LIFETIME = 10 * 365 * 24 * 3600  # of links and tokens: ten years; anything longer is a mistake
 
@@ -65,19 +67,22 @@ OVERRIDABLE = {
 }
 
 
+_SETTINGS = "latchkey_settings"
 FRESH_FOR = 1.0  # seconds a process trusts its copy: an admin's change reaches all within this
 
 
 def _overrides() -> dict:
-    """The saved settings: one small query a second per process, the same for a whole request."""
-    if "settings" not in g:
-        read_at, values = current_app.extensions.get("latchkey_settings", (None, None))
+    """The saved settings: one small query a second per process, the same for a whole unit of
+    work (a request)."""
+    work = db.session.info
+    if _SETTINGS not in work:
+        read_at, values = current_app.extensions.get(_SETTINGS, (None, None))
         if read_at is None or time.monotonic() - read_at > FRESH_FOR:
             rows = db.session.execute(select(Setting.name, Setting.value)).tuples().all()
             values = dict(rows)
-            current_app.extensions["latchkey_settings"] = (time.monotonic(), values)
-        g.settings = values
-    return g.settings
+            current_app.extensions[_SETTINGS] = (time.monotonic(), values)
+        work[_SETTINGS] = values
+    return work[_SETTINGS]
 
 
 def setting(name: str):
@@ -122,5 +127,7 @@ def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> No
         else:
             row.value, row.updated_by = value, actor_id
     record("settings.changed", origin, actor_id=actor_id, changes={k: v for k, v in parsed.items()})
-    g.pop("settings", None)
-    current_app.extensions.pop("latchkey_settings", None)  # this process sees it at once
+    db.session.info.pop(_SETTINGS, None)
+    app = current_app._get_current_object()
+    # Once stored, this process sees it at once; the others within FRESH_FOR.
+    after_commit(lambda: app.extensions.pop(_SETTINGS, None))

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.audit import Origin, record, record_rejection
+from app.auth.audit import record, record_rejection
 from app.auth.clients import with_client
 from app.auth.errors import (
     FormParamInvalid,
@@ -18,6 +18,7 @@ from app.auth.errors import (
     TokenRevoked,
     TokenUserBanned,
 )
+from app.auth.origin import Origin
 from app.auth.redirects import check_redirect_url
 from app.auth.sessions import create_session
 from app.auth.settings import MAX_LIFETIME, setting

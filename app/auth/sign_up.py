@@ -3,9 +3,9 @@
 from datetime import datetime
 
 from app.auth.attempts import start_attempt
-from app.auth.audit import Origin
 from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken
+from app.auth.origin import Origin
 from app.auth.redirects import check_redirect_url
 from app.auth.settings import setting
 from app.auth.users import owner_of

@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.emails import mask_email
 from app.auth.errors import EmailTaken
+from app.auth.origin import Origin
 from app.extensions import db
 from app.models import Attempt, EmailAddress, User
 from app.models.attempts import EMAIL_ADDRESS

@@ -11,7 +11,9 @@ from app.auth import accounts, email_addresses, sessions, sign_in_tokens
 from app.auth.errors import AuthError, FormParamInvalid, NotFound
 from app.extensions import login_manager
 from app.models.sessions import ACTIVE
-from app.views.context import current_origin, email_rate_limit, no_store
+from app.views.client import current_origin
+from app.views.headers import no_store
+from app.views.limits import email_rate_limit
 from app.views.paging import Page, requested_page, search_term
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

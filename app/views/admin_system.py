@@ -6,7 +6,8 @@ from app import clock
 from app.auth import audit, secret_keys, settings
 from app.auth.errors import FormParamInvalid
 from app.views.admin import admin_id, admin_required
-from app.views.context import current_origin, no_store
+from app.views.client import current_origin
+from app.views.headers import no_store
 from app.views.paging import Page, requested_page, search_term
 
 bp = Blueprint("admin_system", __name__, url_prefix="/admin")

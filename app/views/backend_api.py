@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from app import clock
 from app.auth import accounts, email_addresses, sessions, sign_in_tokens
-from app.auth.audit import Origin
 from app.auth.errors import AuthError
+from app.auth.origin import Origin
 from app.auth.secret_keys import authenticate_secret_key
 from app.auth.tokens import hash_token
 from app.extensions import csrf, limiter

@@ -19,7 +19,8 @@ from app.auth.email_verification import cancel_email_verification, find_verifica
 from app.auth.networks import requester_network
 from app.auth.watcher import Wait
 from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
-from app.views.context import client_secret, current_origin, email_rate_limit
+from app.views.client import client_secret, current_origin
+from app.views.limits import email_rate_limit
 
 bp = Blueprint("frontend_api", __name__, url_prefix="/api")
 

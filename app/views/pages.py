@@ -13,7 +13,8 @@ from app.auth.sessions import end_session
 from app.auth.sign_in import start_sign_in
 from app.auth.sign_up import start_sign_up
 from app.extensions import db
-from app.views.context import current_origin, email_rate_limit
+from app.views.client import current_origin
+from app.views.limits import email_rate_limit
 
 bp = Blueprint("pages", __name__)
 

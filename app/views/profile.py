@@ -16,7 +16,9 @@ from app.auth.sessions import get_session, list_sessions, revoke_session, sign_o
 from app.models.attempts import EMAIL_ADDRESS
 from app.models.sessions import ACTIVE
 from app.unit_of_work import doom
-from app.views.context import current_origin, email_rate_limit, no_store
+from app.views.client import current_origin
+from app.views.headers import no_store
+from app.views.limits import email_rate_limit
 from app.views.waiting import render_waiting_page
 
 bp = Blueprint("profile", __name__, url_prefix="/user")

@@ -1,16 +1,15 @@
 """/verify: GET shows what the link is for and spends nothing; POST spends it."""
 
-from dataclasses import replace
-
 from flask import Blueprint, g, redirect, render_template, request
 
 from app import clock
-from app.auth.audit import Origin
 from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import LinkError
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by
-from app.views.context import client_secret, current_origin, sign_in_browser, token_rate_limit
+from app.views.client import current_origin, spender_origin
+from app.views.limits import token_rate_limit
+from app.views.login import sign_in_browser
 from app.views.waiting import after_sign_in_url
 
 bp = Blueprint("verify", __name__)
@@ -19,11 +18,6 @@ bp = Blueprint("verify", __name__)
 @bp.before_request
 def token_page():
     g.token_page = True
-
-
-def spender_origin() -> Origin:
-    """This browser, for a POST that spends a token: its client row is made only if it does."""
-    return replace(current_origin(), client_secret=client_secret())
 
 
 def link_error_page(error: LinkError):

@@ -13,8 +13,10 @@ from app.auth.attempts import (
 )
 from app.auth.email_links import activate_attempt
 from app.auth.errors import AuthError
-from app.views.context import current_origin, email_rate_limit, sign_in_browser
+from app.views.client import current_origin
 from app.views.frontend_api import page_state
+from app.views.limits import email_rate_limit
+from app.views.login import sign_in_browser
 
 bp = Blueprint("waiting", __name__)
 

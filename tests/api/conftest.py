@@ -58,8 +58,8 @@ def assert_error(response, status: int, code: str, param: str | None = None):
 @pytest.fixture
 def session_id(app, user_id):
     """An active session of that user, made by accepting a sign-in token in a new browser."""
-    from app.auth.audit import Origin
     from app.auth.clients import ensure_client_id
+    from app.auth.origin import Origin
     from app.auth.sign_in_tokens import accept_sign_in_token, mint_sign_in_token
     from app.auth.tokens import make_token
 

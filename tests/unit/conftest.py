@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from app import clock
-from app.auth.audit import Origin
 from app.auth.clients import ensure_client_id
+from app.auth.origin import Origin
 from app.auth.tokens import make_token
 from app.extensions import db
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
-from app.auth.audit import Origin, record_rejection
+from app.auth.audit import record_rejection
+from app.auth.origin import Origin
 from app.extensions import db
 from app.models import AuditEvent
 

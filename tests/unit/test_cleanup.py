@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.audit import Origin, record
+from app.auth.audit import record
 from app.auth.clients import ensure_client_id
 from app.auth.email_links import consume_email_link
+from app.auth.origin import Origin
 from app.auth.sign_up import start_sign_up
 from app.auth.tokens import make_token
 from app.cleanup import clean_up

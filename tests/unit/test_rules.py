@@ -105,7 +105,7 @@ def test_user_agents_are_named_only_from_known_browsers_and_systems():
 def test_the_log_filter_redacts_tokens_in_gunicorn_style_mapping_arguments():
     import logging
 
-    from app import RedactTokens
+    from app.logs import RedactTokens
 
     record = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%(r)s", (), None)
     record.args = {"r": "GET /verify?token=s3cret HTTP/1.1", "s": 200}

@@ -1,15 +1,15 @@
 """Settings saved by admins override the environment, and an empty value restores it."""
 
 import pytest
-from flask import g
 
 from app.auth.errors import FormParamInvalid
 from app.auth.settings import current_settings, save_settings, setting
 from app.extensions import db
+from app.unit_of_work import commit
 
 
 def fresh():
-    g.pop("settings", None)
+    commit()  # the admin's request ends: its process drops its copy of the settings
 
 
 def test_saved_values_override_the_environment_and_empty_restores_it(app, ctx):

@@ -246,10 +246,13 @@ def real_ids(app, client, auth, admin, ada, mailbox):
             "user_id": ada,
             "session_id": db.session.scalar(text("SELECT id FROM sessions LIMIT 1")),
             "token_id": token.id,
+            "sign_in_token_id": token.id,
             "key_id": key.id,
             "message_id": mailbox.messages()[-1].id,
             "filename": "css/app.css",
         }
+    # /v1 names its ids after their objects.
+    ids["email_address_id"] = ids["address_id"]
     return ids
 
 

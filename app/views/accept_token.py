@@ -5,11 +5,12 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from app import clock
 from app.auth.errors import TokenError
 from app.auth.sign_in_tokens import accept_sign_in_token, check_sign_in_token
-from app.views.context import current_origin, sign_in_browser, token_rate_limit
+from app.views.client import current_origin, spender_origin
 from app.views.errors import error_page
-from app.views.verify import spender_origin
+from app.views.limits import token_rate_limit
+from app.views.login import sign_in_browser
 
-bp = Blueprint("tokens", __name__)
+bp = Blueprint("accept_token", __name__)
 
 
 @bp.before_request
