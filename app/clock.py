@@ -3,6 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta()
+# A "last used" time (a session's, a secret key's) is written at most this often: one write a
+# minute, not one per request.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def now() -> datetime:
@@ -25,3 +28,7 @@ def to_ms(moment: datetime | None) -> int | None:
     if moment is None:
         return None
     return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def due_for_touch(last_used: datetime | None, now: datetime) -> bool:
+    return last_used is None or now - last_used >= TOUCH_EVERY

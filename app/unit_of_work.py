@@ -12,8 +12,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 
@@ -32,6 +33,15 @@ def keep(statement) -> None:
     db.session.info.setdefault(_KEPT, []).append(statement)
 
 
+def keep_change(row, **values) -> None:
+    """Set columns of `row` at once and for good: written at the end of the work whether it
+    commits or not (a session's touch, a lapse noticed while answering a refused request)."""
+    model = type(row)
+    keep(update(model).where(model.id == row.id).values(**values))
+    for name, value in values.items():
+        set_committed_value(row, name, value)  # seen now, without being written twice
+
+
 def doom() -> None:
     """Roll the current work back at its end: for an entry point that answers a refusal with
     a success status (a redirect with a message)."""
@@ -40,7 +50,10 @@ def doom() -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write_kept(session: Session) -> None:
-    # On any commit, not only ours: a kept write is never left behind by a commit.
+    # On any commit, not only ours: a kept write is never left behind by a commit. Not when a
+    # savepoint ends (this event fires then too): a rollback of the work would take them along.
+    if session.in_nested_transaction():
+        return
     for statement in session.info.pop(_KEPT, []):
         session.execute(statement)
 

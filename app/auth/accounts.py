@@ -141,6 +141,7 @@ def update_user(user: User, changes: dict, origin: Origin | None = None, actor_i
         actor_id=actor_id,
         fields=fields,
     )
+    db.session.flush()  # the caller answers with the user as stored (updated_at)
     return user
 
 
@@ -150,6 +151,7 @@ def merge_metadata(user: User, changes: dict, origin: Origin | None = None, acto
         if changes.get(field) is not None:
             setattr(user, field, _merged(getattr(user, field) or {}, changes[field]))
     record("user.metadata_updated", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
+    db.session.flush()  # the caller answers with the user as stored (updated_at)
     return user
 
 
@@ -182,6 +184,7 @@ def set_banned(
         subject_id=user.id,
         actor_id=actor_id,
     )
+    db.session.flush()  # the caller answers with the user as stored (updated_at)
     return user
 
 

@@ -369,10 +369,6 @@ def view_attempt(
         delivery = "sent"
     else:
         delivery = "failed" if last_message.last_error else "pending"
-        # Somebody is waiting for this very email: if its turn has come and no sender has it,
-        # send it now rather than at the next cron.
-        if mail.overdue(last_message, now) and mail.deliver(last_message.id, now):
-            delivery = "sent"
     resend_at = attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN"))
     return AttemptView(
         attempt, status, verification, delivery, resend_at, attempt_version(attempt, now)

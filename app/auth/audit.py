@@ -88,6 +88,19 @@ def record_rejection(
     )
 
 
+def record_refusal(event: str, refused, origin: Origin | None, now: datetime, **details):
+    """A refused link or token, on the user and id of the row it named (None: no such row);
+    counted as record_rejection counts."""
+    record_rejection(
+        event,
+        origin,
+        now,
+        user_id=getattr(refused, "user_id", None),
+        subject_id=getattr(refused, "id", None),
+        **details,
+    )
+
+
 def list_events(
     *, user: str = "", event: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[AuditEvent], int]:

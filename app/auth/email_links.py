@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.auth.audit import record, record_rejection
+from app.auth.audit import record, record_refusal
 from app.auth.clients import with_client
 from app.auth.errors import (
     AttemptClosed,
@@ -27,7 +27,7 @@ from app.auth.errors import (
 from app.auth.origin import Origin
 from app.auth.sessions import create_session
 from app.auth.settings import setting
-from app.auth.tokens import hash_token
+from app.auth.tokens import hash_token, plausible_token
 from app.auth.users import create_user, owner_of
 from app.extensions import db
 from app.models import Attempt, EmailLink, Session, User
@@ -42,7 +42,6 @@ from app.models.attempts import (
     PENDING,
 )
 
-MAX_TOKEN_LENGTH = 100
 _LINK_ERRORS = {
     LINK_CONSUMED: LinkAlreadyUsed,
     LINK_REPLACED: LinkReplaced,
@@ -63,7 +62,7 @@ class Completion:
 
 
 def _check_link(token: str | None, client_id: str | None, now: datetime) -> tuple[EmailLink, bool]:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not plausible_token(token):
         raise LinkInvalid()
     link = db.session.scalar(
         select(EmailLink)
@@ -105,17 +104,9 @@ def open_email_link(token: str | None, origin: Origin, now: datetime) -> OpenedL
 
 
 def _record_rejection(error: LinkError, origin: Origin, stage: str, now: datetime) -> None:
-    attempt = getattr(error, "attempt", None)
     event = "link.expired" if isinstance(error, LinkExpired) else "link.rejected"
-    record_rejection(
-        event,
-        origin,
-        now,
-        user_id=attempt.user_id if attempt else None,
-        subject_id=attempt.id if attempt else None,
-        reason=type(error).__name__,
-        stage=stage,
-    )
+    attempt = getattr(error, "attempt", None)
+    record_refusal(event, attempt, origin, now, reason=type(error).__name__, stage=stage)
 
 
 def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Completion:

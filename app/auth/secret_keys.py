@@ -1,18 +1,19 @@
 """Secret keys for the backend API: shown once, stored as SHA-256, revocable."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
+from app import clock
 from app.auth.audit import record
 from app.auth.errors import NotFound
 from app.auth.origin import Origin
 from app.auth.tokens import hash_token, make_token
 from app.extensions import db
 from app.models import SecretKey
+from app.unit_of_work import keep_change
 
 PREFIX = "sk_"
-TOUCH_EVERY = timedelta(minutes=1)
 
 
 def create_secret_key(name: str, now: datetime, origin: Origin | None = None, actor_id=None):
@@ -38,8 +39,8 @@ def authenticate_secret_key(secret: str, now: datetime) -> SecretKey | None:
     key = db.session.scalar(select(SecretKey).where(SecretKey.key_hash == hash_token(secret)))
     if key is None or key.revoked_at is not None:
         return None
-    if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
-        key.last_used_at = now
+    if clock.due_for_touch(key.last_used_at, now):
+        keep_change(key, last_used_at=now)  # used, whatever becomes of the request
     return key
 
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from app import clock
 from app.auth.audit import record
 from app.auth.errors import NotFound
 from app.auth.origin import Origin
@@ -13,9 +14,9 @@ from app.extensions import db
 from app.ids import is_id, new_id
 from app.models import Client, Session, User
 from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
+from app.unit_of_work import keep_change
 
 # last_active_at is written at most this often: the per-request check stays a read.
-TOUCH_EVERY = timedelta(minutes=1)
 
 
 def create_session(user: User, origin: Origin, now: datetime) -> Session:
@@ -69,11 +70,10 @@ def load_session(session_id: str, now: datetime) -> Session | None:
     timeout = setting("SESSION_INACTIVITY_TIMEOUT")
     idle_too_long = timeout and session.last_active_at + timedelta(seconds=timeout) <= now
     if session.expire_at <= now or idle_too_long:
-        session.status = EXPIRED
-        session.ended_at = now
+        keep_change(session, status=EXPIRED, ended_at=now)
         return None
-    if now - session.last_active_at >= TOUCH_EVERY:
-        session.last_active_at = now
+    if clock.due_for_touch(session.last_active_at, now):
+        keep_change(session, last_active_at=now)
     return session
 
 
@@ -119,6 +119,7 @@ def revoke_session(session: Session, now: datetime, origin: Origin | None = None
         record(
             "session.revoked", origin, user_id=session.user_id, subject_id=session.id, actor_id=by
         )
+        db.session.flush()  # the caller answers with the session as stored (updated_at)
     return session
 
 

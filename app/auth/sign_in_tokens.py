@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.audit import record, record_rejection
+from app.auth.audit import record, record_refusal, record_rejection
 from app.auth.clients import with_client
 from app.auth.errors import (
     FormParamInvalid,
@@ -22,12 +22,10 @@ from app.auth.origin import Origin
 from app.auth.redirects import check_redirect_url
 from app.auth.sessions import create_session
 from app.auth.settings import MAX_LIFETIME, setting
-from app.auth.tokens import hash_token, make_token
+from app.auth.tokens import hash_token, make_token, plausible_token
 from app.extensions import db
 from app.models import Session, SignInToken, User
 from app.models.tokens import TOKEN_ACCEPTED, TOKEN_PENDING, TOKEN_REVOKED
-
-MAX_TOKEN_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ def revoke_sign_in_token(
 
 
 def _check(token: str | None, now: datetime) -> SignInToken:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not plausible_token(token):
         raise TokenInvalid()
     row = db.session.scalar(select(SignInToken).where(SignInToken.token_hash == hash_token(token)))
     if row is None:
@@ -153,14 +151,7 @@ def check_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Sig
 
 def _record_rejection(error: TokenError, origin: Origin, now: datetime) -> None:
     row = getattr(error, "token", None)
-    record_rejection(
-        "sign_in_token.rejected",
-        origin,
-        now,
-        user_id=row.user_id if row else None,
-        subject_id=row.id if row else None,
-        reason=error.reason,
-    )
+    record_refusal("sign_in_token.rejected", row, origin, now, reason=error.reason)
 
 
 def accept_sign_in_token(token: str | None, origin: Origin, now: datetime) -> Acceptance:

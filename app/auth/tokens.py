@@ -3,6 +3,13 @@
 import hashlib
 import secrets
 
+MAX_TOKEN_LENGTH = 100  # ours are 43 characters; longer text is not worth a lookup
+
+
+def plausible_token(token: str | None) -> bool:
+    """Whether the text could be one of our tokens, before any database work on it."""
+    return bool(token) and len(token) <= MAX_TOKEN_LENGTH
+
 
 def make_token() -> str:
     return secrets.token_urlsafe(32)

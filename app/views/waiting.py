@@ -14,7 +14,7 @@ from app.auth.attempts import (
 from app.auth.email_links import activate_attempt
 from app.auth.errors import AuthError
 from app.views.client import current_origin
-from app.views.frontend_api import page_state
+from app.views.frontend_api import deliver_if_overdue, page_state
 from app.views.limits import email_rate_limit
 from app.views.login import sign_in_browser
 
@@ -34,7 +34,11 @@ def after_sign_in_url(attempt) -> str:
 def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **labels):
     """The "Check your email" page of any flow, in the state its JSON would give."""
     now = clock.now()
-    view = view_attempt(attempt, now, newest_email(attempt.id))
+    last_email = newest_email(attempt.id)
+    # Not on a refusal's page: its work is rolled back, and must not be committed first.
+    if error is None and deliver_if_overdue(last_email, now):
+        last_email = newest_email(attempt.id)
+    view = view_attempt(attempt, now, last_email)
     status = error.status if error else 200
     headers = {"Retry-After": str(error.retry_after)} if error and error.status == 429 else {}
     page = render_template(

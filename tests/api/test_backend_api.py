@@ -317,3 +317,11 @@ def test_hostile_bodies_are_4xx_not_500(api, user_id):
     assert_error(nul, 400, "malformed_request")
     long_name = api.patch(f"/users/{user_id}", json={"first_name": "x" * 256})
     assert_error(long_name, 422, "form_param_value_invalid", "first_name")
+
+
+def test_a_revoked_session_is_answered_as_stored(app, api, session_id):
+    clock.travel(3600)
+    revoked_after = clock.to_ms(clock.now())
+    answered = api.post(f"/sessions/{session_id}/revoke").get_json()
+    assert answered["updated_at"] == api.get(f"/sessions/{session_id}").get_json()["updated_at"]
+    assert answered["updated_at"] >= revoked_after  # not the value from before the revoke

@@ -9,7 +9,7 @@ from app.auth import accounts, email_verification
 from app.auth.email_addresses import add_email_address
 from app.auth.secret_keys import create_secret_key
 from app.extensions import db
-from app.models import Attempt, AuditEvent, EmailAddress, OutboxMessage, User
+from app.models import Attempt, AuditEvent, EmailAddress, OutboxMessage, SecretKey, Session, User
 from tests.api.conftest import Api
 from tests.conftest import work
 
@@ -107,3 +107,25 @@ def test_users_create_admin_is_audited_as_the_cli(app, runner):
     [row] = rows(app, AuditEvent, AuditEvent.event == "user.updated")
     assert (row.user_id, row.actor_id) == (result.output.strip(), "cli")
     assert row.details["fields"] == ["is_admin"]
+
+
+def test_a_key_used_only_for_refused_calls_shows_as_used(app, client):
+    with work(app):
+        key, secret = create_secret_key("tests", clock.now())
+        key_id = key.id
+    refused = Api(client, secret).post("/sign_in_tokens", json={})
+    assert refused.status_code == 422  # the work rolled back; the key's use stands
+    [key] = rows(app, SecretKey, SecretKey.id == key_id)
+    assert key.last_used_at is not None
+
+
+def test_a_long_poll_keeps_its_sessions_touch(app, client, auth, post):
+    auth.sign_up("grace@example.com")
+    address = post("/user/email-addresses", email_address="home@example.com").headers["Location"]
+    status_url = "/api/email-addresses/" + address.rsplit("/", 1)[1]
+    version = client.get(status_url).get_json()["version"]
+    clock.travel(120)  # past the minute between touches
+    polled_after = clock.now()
+    assert client.get(f"{status_url}?wait=0.2&seen={version}").status_code == 200
+    [session] = rows(app, Session, Session.status == "active")
+    assert session.last_active_at >= polled_after
