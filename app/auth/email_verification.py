@@ -22,8 +22,6 @@ MAX_PENDING = 5
 
 
 class TooManyPending(AuthError):
-    status = 422
-    code = "form_param_value_invalid"
     param = "email_address"
     message = (
         f"You have {MAX_PENDING} unverified addresses. Verify or remove one before adding another."

@@ -1,4 +1,5 @@
-"""Typed domain errors. Views map them to pages and the API to JSON in one place each."""
+"""Typed domain errors: what went wrong, in words the person can read. How each is answered (an
+HTTP status, a page, a SPEC §5 code) is for the views to say, in one table: app/views/errors.py."""
 
 import math
 
@@ -6,8 +7,6 @@ import math
 class AuthError(Exception):
     """A failure the person can understand: `message` is shown to them as it is."""
 
-    status = 400
-    code = "form_param_value_invalid"
     message = "Something went wrong."
     param = None
 
@@ -18,43 +17,30 @@ class AuthError(Exception):
 
 
 class InvalidEmail(AuthError):
-    status = 422
-    code = "form_param_format_invalid"
     message = "Enter a valid email address."
     param = "email_address"
 
 
 class AccountNotFound(AuthError):
-    status = 422
-    code = "form_identifier_not_found"
     message = "Couldn't find your account."
     param = "email_address"
 
 
 class EmailTaken(AuthError):
-    status = 422
-    code = "form_identifier_exists"
     message = "That email address is taken. Please try another."
     param = "email_address"
 
 
 class RedirectNotAllowed(AuthError):
-    status = 422
-    code = "form_param_value_invalid"
     message = "That redirect URL is not allowed."
     param = "redirect_url"
 
 
 class UserBanned(AuthError):
-    status = 403
-    code = "user_banned"
     message = "This account has been banned. Contact the site's administrators."
 
 
 class RateLimited(AuthError):
-    status = 429
-    code = "too_many_requests"
-
     def __init__(self, retry_after: float, message: str = "Too many emails. Try again in {s}."):
         seconds = max(1, math.ceil(retry_after))
         super().__init__(message.format(s=f"{seconds} second{'s' if seconds != 1 else ''}"))
@@ -62,14 +48,10 @@ class RateLimited(AuthError):
 
 
 class NotFound(AuthError):
-    status = 404
-    code = "resource_not_found"
     message = "Not found."
 
 
 class AttemptClosed(AuthError):
-    status = 409
-    code = "attempt_closed"
     message = "This request is no longer active. Start again."
 
 
@@ -84,28 +66,23 @@ class LinkInvalid(LinkError):
 
 
 class LinkAlreadyUsed(LinkError):
-    status = 410
     message = "This link has already been used. Request a new one if you still need to sign in."
 
 
 class LinkReplaced(LinkError):
-    status = 410
     message = "A newer link was sent for this request. Use the link in the most recent email."
 
 
 class LinkCancelled(LinkError):
-    status = 410
     message = "This request was cancelled. Start again to get a new link."
 
 
 class LinkExpired(LinkError):
-    status = 410
     reason = "expired"
     message = "This link has expired."
 
 
 class ClientMismatch(LinkError):
-    status = 403
     reason = "client_mismatch"
     message = (
         "This link must be opened in the browser where it was requested. "
@@ -114,42 +91,31 @@ class ClientMismatch(LinkError):
 
 
 class LinkUserBanned(LinkError):
-    status = 403
     message = UserBanned.message
 
 
 class LinkAddressTaken(LinkError):
-    status = 409
     message = "That email address has been verified by another account."
 
 
 class OwnAccount(AuthError):
-    status = 409
-    code = "action_not_allowed"
     message = "You cannot do this to your own account: ask another administrator."
 
 
 class FormParamMissing(AuthError):
-    status = 422
-    code = "form_param_missing"
-
     def __init__(self, param: str):
         super().__init__(f"{param} is missing.", param=param)
 
 
 class FormParamInvalid(AuthError):
-    status = 422
-    code = "form_param_value_invalid"
+    """A value that is not one of those allowed (out of range, unknown, not allowed here)."""
 
 
 class FormParamFormat(AuthError):
-    status = 422
-    code = "form_param_format_invalid"
+    """A value of the wrong kind (text for a number, a list for a string)."""
 
 
 class SignInTokenCannotBeRevoked(AuthError):
-    status = 400
-    code = "sign_in_token_cannot_be_revoked"
     message = "Only a pending sign-in token can be revoked."
 
 
@@ -164,24 +130,20 @@ class TokenInvalid(TokenError):
 
 
 class TokenExpired(TokenError):
-    status = 410
     reason = "expired"
     message = "This sign-in link has expired. Ask for a new one."
 
 
 class TokenRevoked(TokenError):
-    status = 410
     reason = "revoked"
     message = "This sign-in link has been revoked."
 
 
 class TokenAlreadyUsed(TokenError):
-    status = 410
     reason = "already_used"
     message = "This sign-in link has already been used."
 
 
 class TokenUserBanned(TokenError):
-    status = 403
     reason = "banned"
     message = UserBanned.message

@@ -8,13 +8,12 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from app.auth.errors import AuthError, FormParamFormat, FormParamInvalid, FormParamMissing
+from app.views.errors import RequestError
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class MalformedRequest(AuthError):
-    status = 400
-    code = "malformed_request"
+class MalformedRequest(RequestError):
     message = "The request body must be a JSON object sent as application/json."
 
 

@@ -6,7 +6,7 @@ from app import clock
 from app.auth.errors import TokenError
 from app.auth.sign_in_tokens import accept_sign_in_token, check_sign_in_token
 from app.views.client import current_origin, spender_origin
-from app.views.errors import error_page
+from app.views.errors import error_page, status_of
 from app.views.limits import token_rate_limit
 from app.views.login import sign_in_browser
 
@@ -20,7 +20,7 @@ def token_page():
 
 def token_error_page(error: TokenError):
     page = render_template("auth/token_error.html", error=error)
-    return page, error.status
+    return page, status_of(error)
 
 
 @bp.get("/accept-token")

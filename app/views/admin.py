@@ -12,6 +12,7 @@ from app.auth.errors import AuthError, FormParamInvalid, NotFound
 from app.extensions import login_manager
 from app.models.sessions import ACTIVE
 from app.views.client import current_origin
+from app.views.errors import status_of
 from app.views.headers import no_store
 from app.views.limits import email_rate_limit
 from app.views.paging import Page, requested_page, search_term
@@ -94,7 +95,7 @@ def act(user, section: str, change: Callable[[], object], message: str):
     except NotFound:
         raise
     except AuthError as error:
-        return render_user(user, errors={section: error}, status=error.status)
+        return render_user(user, errors={section: error}, status=status_of(error))
     flash(message, "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -194,7 +195,7 @@ def mint_sign_in_token(user_id: str):
             created_by=admin_id(),
         )
     except AuthError as error:
-        return render_user(user, errors={"mint": error}, status=error.status)
+        return render_user(user, errors={"mint": error}, status=status_of(error))
     # Rendered, not redirected: the URL must not travel through the session cookie.
     return render_user(user, minted=sign_in_tokens.token_url(token))
 
@@ -278,6 +279,6 @@ def delete(user_id: str):
     try:
         accounts.delete_user(user, current_origin(), admin_id())
     except AuthError as error:
-        return render_user(user, errors={"account": error}, status=error.status)
+        return render_user(user, errors={"account": error}, status=status_of(error))
     flash(f"Deleted {name}.", "success")
     return redirect(url_for("admin.users"))

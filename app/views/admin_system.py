@@ -7,6 +7,7 @@ from app.auth import audit, secret_keys, settings
 from app.auth.errors import FormParamInvalid
 from app.views.admin import admin_id, admin_required
 from app.views.client import current_origin
+from app.views.errors import status_of
 from app.views.headers import no_store
 from app.views.paging import Page, requested_page, search_term
 
@@ -71,7 +72,7 @@ def settings_page():
         typed=request.form if error else None,
         error=error,
     )
-    return page, error.status if error else 200
+    return page, status_of(error) if error else 200
 
 
 @bp.get("/audit")

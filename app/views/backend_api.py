@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from app import clock
 from app.auth import accounts, email_addresses, sessions, sign_in_tokens
-from app.auth.errors import AuthError
 from app.auth.origin import Origin
 from app.auth.secret_keys import authenticate_secret_key
 from app.auth.tokens import hash_token
@@ -35,6 +34,7 @@ from app.v1.objects import (
 )
 from app.v1.parsing import refuse_nul_in_query
 from app.v1.routes import Routes
+from app.views.errors import RequestError
 
 bp = Blueprint("backend_api", __name__, url_prefix="/v1")
 csrf.exempt(bp)  # bearer keys, not cookies: there is nothing for a forged request to ride on
@@ -42,13 +42,13 @@ routes = Routes(bp)
 PUBLIC_ENDPOINTS = {"backend_api.openapi"}
 
 
-class AuthorizationHeaderInvalid(AuthError):
+class AuthorizationHeaderInvalid(RequestError):
     status = 401
     code = "authorization_header_format_invalid"
     message = "Send your secret key as Authorization: Bearer sk_…"
 
 
-class SecretKeyInvalid(AuthError):
+class SecretKeyInvalid(RequestError):
     status = 401
     code = "secret_key_invalid"
     message = "The secret key is unknown or has been revoked."

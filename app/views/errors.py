@@ -8,8 +8,99 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.auth.errors import AuthError
+from app.auth.email_verification import TooManyPending
+from app.auth.errors import (
+    AccountNotFound,
+    AttemptClosed,
+    AuthError,
+    ClientMismatch,
+    EmailTaken,
+    FormParamFormat,
+    FormParamInvalid,
+    FormParamMissing,
+    InvalidEmail,
+    LinkAddressTaken,
+    LinkAlreadyUsed,
+    LinkCancelled,
+    LinkExpired,
+    LinkReplaced,
+    LinkUserBanned,
+    NotFound,
+    OwnAccount,
+    RateLimited,
+    RedirectNotAllowed,
+    SignInTokenCannotBeRevoked,
+    TokenAlreadyUsed,
+    TokenExpired,
+    TokenRevoked,
+    TokenUserBanned,
+    UserBanned,
+)
 from app.extensions import limiter
+
+
+class RequestError(Exception):
+    """A request refused before the domain sees it (its shape, its credentials): a views' error,
+    so it says its own status and SPEC §5 code."""
+
+    status = 400
+    code = "malformed_request"
+    message = "The request could not be understood."
+    param = None
+
+    def __init__(self, message: str | None = None, *, param: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.param = param or self.param
+
+
+# Each domain error -> (HTTP status, SPEC §5 code); one not listed is answered as its nearest
+# listed ancestor. The one place a domain error becomes a status, a page's and an API's.
+ANSWERS = {
+    AuthError: (400, "form_param_value_invalid"),
+    InvalidEmail: (422, "form_param_format_invalid"),
+    AccountNotFound: (422, "form_identifier_not_found"),
+    EmailTaken: (422, "form_identifier_exists"),
+    RedirectNotAllowed: (422, "form_param_value_invalid"),
+    UserBanned: (403, "user_banned"),
+    RateLimited: (429, "too_many_requests"),
+    NotFound: (404, "resource_not_found"),
+    AttemptClosed: (409, "attempt_closed"),
+    LinkAlreadyUsed: (410, "form_param_value_invalid"),
+    LinkReplaced: (410, "form_param_value_invalid"),
+    LinkCancelled: (410, "form_param_value_invalid"),
+    LinkExpired: (410, "form_param_value_invalid"),
+    ClientMismatch: (403, "form_param_value_invalid"),
+    LinkUserBanned: (403, "form_param_value_invalid"),
+    LinkAddressTaken: (409, "form_param_value_invalid"),
+    OwnAccount: (409, "action_not_allowed"),
+    TooManyPending: (422, "form_param_value_invalid"),
+    FormParamMissing: (422, "form_param_missing"),
+    FormParamInvalid: (422, "form_param_value_invalid"),
+    FormParamFormat: (422, "form_param_format_invalid"),
+    SignInTokenCannotBeRevoked: (400, "sign_in_token_cannot_be_revoked"),
+    TokenExpired: (410, "form_param_value_invalid"),
+    TokenRevoked: (410, "form_param_value_invalid"),
+    TokenAlreadyUsed: (410, "form_param_value_invalid"),
+    TokenUserBanned: (403, "form_param_value_invalid"),
+}
+
+
+def _answer_of(error: AuthError | RequestError) -> tuple[int, str]:
+    if isinstance(error, RequestError):
+        return error.status, error.code
+    return next(ANSWERS[kind] for kind in type(error).__mro__ if kind in ANSWERS)
+
+
+def status_of(error: AuthError | RequestError) -> int:
+    return _answer_of(error)[0]
+
+
+def retry_headers(error: AuthError | RequestError) -> dict:
+    """Retry-After for a refusal that says when to come back (RateLimited)."""
+    seconds = getattr(error, "retry_after", None)
+    return {"Retry-After": str(seconds)} if seconds else {}
+
 
 # HTTP status -> (code, message) for errors raised outside the domain.
 HTTP_ERRORS = {
@@ -84,11 +175,10 @@ def _retry_after_seconds() -> int:
 
 def register(app: Flask) -> None:
     @app.errorhandler(AuthError)
-    def auth_error(error: AuthError):
-        headers = {}
-        if getattr(error, "retry_after", None):
-            headers["Retry-After"] = str(error.retry_after)
-        return answer(error.status, error.code, error.message, param=error.param, headers=headers)
+    @app.errorhandler(RequestError)
+    def refused(error: AuthError | RequestError):
+        status, code = _answer_of(error)
+        return answer(status, code, error.message, param=error.param, headers=retry_headers(error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

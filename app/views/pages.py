@@ -14,6 +14,7 @@ from app.auth.sign_in import start_sign_in
 from app.auth.sign_up import start_sign_up
 from app.extensions import db
 from app.views.client import current_origin
+from app.views.errors import retry_headers, status_of
 from app.views.limits import email_rate_limit
 
 bp = Blueprint("pages", __name__)
@@ -48,8 +49,8 @@ def _email_form_page(flow: str):
                 redirect_url,
             )
         except AuthError as error:
-            headers = {"Retry-After": str(error.retry_after)} if error.status == 429 else {}
-            return render_template(template, form=form, error=error), error.status, headers
+            page = render_template(template, form=form, error=error)
+            return page, status_of(error), retry_headers(error)
         return redirect(url_for("waiting.page", flow=flow.replace("_", "-"), attempt_id=attempt.id))
     status = 400 if form.errors else 200  # a POST that failed the CSRF check never gets here
     return render_template(template, form=form, error=None), status

@@ -17,6 +17,7 @@ from app.models.attempts import EMAIL_ADDRESS
 from app.models.sessions import ACTIVE
 from app.unit_of_work import doom
 from app.views.client import current_origin
+from app.views.errors import status_of
 from app.views.headers import no_store
 from app.views.limits import email_rate_limit
 from app.views.waiting import render_waiting_page
@@ -45,7 +46,7 @@ def render_profile(error: AuthError | None = None, typed: str = ""):
         typed=typed,
         now=clock.now(),
     )
-    return page, error.status if error else 200
+    return page, status_of(error) if error else 200
 
 
 def done(message: str, category: str = "success"):

@@ -8,6 +8,7 @@ from app.auth.errors import LinkError
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by
 from app.views.client import current_origin, spender_origin
+from app.views.errors import status_of
 from app.views.limits import token_rate_limit
 from app.views.login import sign_in_browser
 from app.views.waiting import after_sign_in_url
@@ -23,7 +24,7 @@ def token_page():
 def link_error_page(error: LinkError):
     attempt = getattr(error, "attempt", None)
     page = render_template("auth/link_error.html", error=error, attempt=attempt)
-    return page, error.status
+    return page, status_of(error)
 
 
 @bp.get("/verify")

@@ -12,8 +12,9 @@ from app.auth.attempts import (
     view_attempt,
 )
 from app.auth.email_links import activate_attempt
-from app.auth.errors import AuthError
+from app.auth.errors import AuthError, NotFound
 from app.views.client import current_origin
+from app.views.errors import retry_headers, status_of
 from app.views.frontend_api import deliver_if_overdue, page_state
 from app.views.limits import email_rate_limit
 from app.views.login import sign_in_browser
@@ -39,8 +40,8 @@ def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **l
     if error is None and deliver_if_overdue(last_email, now):
         last_email = newest_email(attempt.id)
     view = view_attempt(attempt, now, last_email)
-    status = error.status if error else 200
-    headers = {"Retry-After": str(error.retry_after)} if error and error.status == 429 else {}
+    status = status_of(error) if error else 200
+    headers = retry_headers(error) if error else {}
     page = render_template(
         "auth/waiting.html",
         view=view,
@@ -83,7 +84,7 @@ def resend(flow: str, attempt_id: str):
     try:
         resend_link(kind_of(flow), attempt_id, current_origin(), clock.now())
     except AuthError as error:
-        if error.status == 404:
+        if isinstance(error, NotFound):
             raise
         return render_waiting(flow, attempt_id, error)
     flash("We sent a new link. Links in earlier emails no longer work.", "success")
