@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import InvalidRequestError
 
 from app import clock, mail
@@ -14,6 +13,7 @@ from app.auth.errors import AttemptClosed, NotFound, RateLimited
 from app.auth.origin import Origin
 from app.auth.rate_limits import check_address_quota
 from app.auth.settings import setting
+from app.auth.status_poll import EmailState
 from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by, owner_of
@@ -21,7 +21,7 @@ from app.auth.watcher import Wait, watcher_for
 from app.clock import to_ms
 from app.extensions import db
 from app.ids import new_id
-from app.models import Attempt, Client, EmailLink, OutboxMessage
+from app.models import Attempt, EmailLink, OutboxMessage
 from app.models.attempts import (
     ABANDONED,
     COMPLETE,
@@ -157,53 +157,6 @@ def _add_link(attempt: Attempt, link: EmailLink, message: OutboxMessage, origin:
     record("link.issued", origin, user_id=attempt.user_id, subject_id=attempt.id, link=link.id)
 
 
-class EmailState(NamedTuple):
-    """What the status poll needs of an attempt's newest email (see mail.overdue)."""
-
-    id: str
-    status: str
-    last_error: str | None
-    next_try_at: datetime
-    claimed_at: datetime | None
-
-
-_ATTEMPTS, _OUTBOX = Attempt.__table__, OutboxMessage.__table__
-# Built once: the status poll is the hottest query there is. Plain columns, no ORM objects: the
-# attempt comes back as a row with the model's attribute names.
-_ATTEMPT_WITH_EMAIL = (
-    select(_ATTEMPTS, *(_OUTBOX.c[name].label(f"email_{name}") for name in EmailState._fields))
-    .join(Client.__table__, Client.id == _ATTEMPTS.c.client_id)
-    .outerjoin(_OUTBOX, _OUTBOX.c.attempt_id == _ATTEMPTS.c.id)
-    .where(
-        _ATTEMPTS.c.id == bindparam("attempt_id"),
-        _ATTEMPTS.c.kind == bindparam("kind"),
-        Client.secret_hash == bindparam("secret_hash"),
-    )
-    .order_by(_OUTBOX.c.created_at.desc())
-    .limit(1)
-)
-
-
-def find_attempt_with_email(
-    kind: str, attempt_id: str, client_secret: str
-) -> tuple[Row, EmailState | None]:
-    """The attempt this browser started (a row, read-only), with its newest email, in one read
-    on a connection of its own: the status poll, which needs no ORM session.
-
-    Any other browser gets NotFound, as with find_attempt."""
-    with db.engine.connect() as connection:
-        row = connection.execute(
-            _ATTEMPT_WITH_EMAIL,
-            {"attempt_id": attempt_id, "kind": kind, "secret_hash": hash_token(client_secret)},
-        ).first()
-    if row is None:
-        raise NotFound("No such request.")
-    email = None
-    if row.email_id is not None:
-        email = EmailState(*(getattr(row, f"email_{name}") for name in EmailState._fields))
-    return row, email
-
-
 def find_attempt(kind: str, attempt_id: str, client_id: str | None) -> Attempt:
     """The attempt if this client started it; any other client gets NotFound (SPEC §4)."""
     attempt = db.session.get(Attempt, attempt_id) if client_id else None
@@ -312,8 +265,9 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
 
 def wait_for_change(attempt: Attempt | Row, seen: str, timeout: float, network: str) -> Wait:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
-    The result says whether the caller must read the attempt again (find_attempt_with_email,
-    or reload_attempt for a model object) and whether the tab should wait before asking again.
+    The result says whether the caller must read the attempt again (find_attempt_with_email in
+    status_poll, or reload_attempt for a model object) and whether the tab should wait before
+    asking again.
 
     The wait holds no database connection or lock: the process's watcher checks all waiting
     attempts in one query per tick and wakes this one when it is written again. It does hold a
