@@ -35,36 +35,10 @@ from app.models.mail import SENT
 
 ABANDON_AFTER = timedelta(hours=24)
 
-# What the email says, by flow and by what the server found (SPEC §2, enumeration protection).
-EMAIL_CASES = {
-    "sign_in": ("Sign in to Latchkey", "Use this link to sign in to your account.", "Sign in"),
-    "sign_in_unknown": (
-        "Create your Latchkey account",
-        "Someone asked to sign in with this address, but it has no account yet. "
-        "This link creates one and signs you in.",
-        "Create account",
-    ),
-    "sign_up": ("Finish signing up", "Use this link to create your Latchkey account.", "Sign up"),
-    "sign_up_existing": (
-        "Sign in to Latchkey",
-        "Someone asked to sign up with this address, but it already has an account. "
-        "This link signs you in to it.",
-        "Sign in",
-    ),
-    "email_address": (
-        "Verify your email address",
-        "Use this link to verify this address for your Latchkey account.",
-        "Verify email address",
-    ),
-    # Enumeration protection: somebody asked to add an address that another account owns. The
-    # asker sees the usual waiting page; the owner is told, and gets no link (none could work).
-    "email_address_taken": (
-        "Someone tried to add your address to another account",
-        "Someone signed in to the Latchkey account {account} asked to add this address to it. "
-        "It already belongs to your account, so nothing changed and there is nothing to do.",
-        None,
-    ),
-}
+# What each email says is in templates/email/wording/<case>.txt: one case per flow and what the
+# server found (SPEC §2, enumeration protection). These cases only inform, with no link: somebody
+# asked to add an address that another account owns, and no link could work.
+CASES_WITHOUT_LINK = frozenset({"email_address_taken"})
 
 
 def start_attempt(
@@ -125,23 +99,18 @@ def _new_link(
         token_hash=hash_token(token),
         expire_at=attempt.expire_at,
     )
-    subject, intro, action = EMAIL_CASES[email_case]
-    # Whoever verifies an address is shown the account it joins (a stranger must not be led to
-    # add their address to somebody else's account by one click).
-    account = account_joined_by(attempt)
-    if action is None:  # an email that only informs: no link, the account named in the text
-        intro, account = intro.format(account=account), None
+    url = f"{setting('PUBLIC_URL')}/verify?token={token}"
     message = mail.render_email(
         "email_link",
         attempt.email,
         attempt.normalized,
         now,
         attempt_id=attempt.id,
-        subject=subject,
-        intro=intro,
-        action=action,
-        account=account,
-        url=f"{setting('PUBLIC_URL')}/verify?token={token}" if action else None,
+        case=email_case,
+        # Whoever verifies an address is shown the account it joins (a stranger must not be led
+        # to add their address to somebody else's account by one click).
+        account=account_joined_by(attempt),
+        url=None if email_case in CASES_WITHOUT_LINK else url,
         minutes=max(1, ttl // 60),
         expire_at=attempt.expire_at,
         requester=describe(origin.user_agent),
