@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import InvalidRequestError
 
 from app import clock, mail
@@ -14,6 +13,7 @@ from app.auth.errors import AttemptClosed, NotFound, RateLimited
 from app.auth.origin import Origin
 from app.auth.rate_limits import check_address_quota
 from app.auth.settings import setting
+from app.auth.status_poll import EmailState
 from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by, owner_of
@@ -21,7 +21,7 @@ from app.auth.watcher import Wait, watcher_for
 from app.clock import to_ms
 from app.extensions import db
 from app.ids import new_id
-from app.models import Attempt, Client, EmailLink, OutboxMessage
+from app.models import Attempt, EmailLink, OutboxMessage
 from app.models.attempts import (
     ABANDONED,
     COMPLETE,
@@ -35,36 +35,10 @@ from app.models.mail import SENT
 
 ABANDON_AFTER = timedelta(hours=24)
 
-# What the email says, by flow and by what the server found (SPEC §2, enumeration protection).
-EMAIL_CASES = {
-    "sign_in": ("Sign in to Latchkey", "Use this link to sign in to your account.", "Sign in"),
-    "sign_in_unknown": (
-        "Create your Latchkey account",
-        "Someone asked to sign in with this address, but it has no account yet. "
-        "This link creates one and signs you in.",
-        "Create account",
-    ),
-    "sign_up": ("Finish signing up", "Use this link to create your Latchkey account.", "Sign up"),
-    "sign_up_existing": (
-        "Sign in to Latchkey",
-        "Someone asked to sign up with this address, but it already has an account. "
-        "This link signs you in to it.",
-        "Sign in",
-    ),
-    "email_address": (
-        "Verify your email address",
-        "Use this link to verify this address for your Latchkey account.",
-        "Verify email address",
-    ),
-    # Enumeration protection: somebody asked to add an address that another account owns. The
-    # asker sees the usual waiting page; the owner is told, and gets no link (none could work).
-    "email_address_taken": (
-        "Someone tried to add your address to another account",
-        "Someone signed in to the Latchkey account {account} asked to add this address to it. "
-        "It already belongs to your account, so nothing changed and there is nothing to do.",
-        None,
-    ),
-}
+# What each email says is in templates/email/wording/<case>.txt: one case per flow and what the
+# server found (SPEC §2, enumeration protection). These cases only inform, with no link: somebody
+# asked to add an address that another account owns, and no link could work.
+CASES_WITHOUT_LINK = frozenset({"email_address_taken"})
 
 
 def start_attempt(
@@ -125,23 +99,18 @@ def _new_link(
         token_hash=hash_token(token),
         expire_at=attempt.expire_at,
     )
-    subject, intro, action = EMAIL_CASES[email_case]
-    # Whoever verifies an address is shown the account it joins (a stranger must not be led to
-    # add their address to somebody else's account by one click).
-    account = account_joined_by(attempt)
-    if action is None:  # an email that only informs: no link, the account named in the text
-        intro, account = intro.format(account=account), None
+    url = f"{setting('PUBLIC_URL')}/verify?token={token}"
     message = mail.render_email(
         "email_link",
         attempt.email,
         attempt.normalized,
         now,
         attempt_id=attempt.id,
-        subject=subject,
-        intro=intro,
-        action=action,
-        account=account,
-        url=f"{setting('PUBLIC_URL')}/verify?token={token}" if action else None,
+        case=email_case,
+        # Whoever verifies an address is shown the account it joins (a stranger must not be led
+        # to add their address to somebody else's account by one click).
+        account=account_joined_by(attempt),
+        url=None if email_case in CASES_WITHOUT_LINK else url,
         minutes=max(1, ttl // 60),
         expire_at=attempt.expire_at,
         requester=describe(origin.user_agent),
@@ -155,53 +124,6 @@ def _add_link(attempt: Attempt, link: EmailLink, message: OutboxMessage, origin:
     db.session.add(link)
     mail.send_when_committed(message)
     record("link.issued", origin, user_id=attempt.user_id, subject_id=attempt.id, link=link.id)
-
-
-class EmailState(NamedTuple):
-    """What the status poll needs of an attempt's newest email (see mail.overdue)."""
-
-    id: str
-    status: str
-    last_error: str | None
-    next_try_at: datetime
-    claimed_at: datetime | None
-
-
-_ATTEMPTS, _OUTBOX = Attempt.__table__, OutboxMessage.__table__
-# Built once: the status poll is the hottest query there is. Plain columns, no ORM objects: the
-# attempt comes back as a row with the model's attribute names.
-_ATTEMPT_WITH_EMAIL = (
-    select(_ATTEMPTS, *(_OUTBOX.c[name].label(f"email_{name}") for name in EmailState._fields))
-    .join(Client.__table__, Client.id == _ATTEMPTS.c.client_id)
-    .outerjoin(_OUTBOX, _OUTBOX.c.attempt_id == _ATTEMPTS.c.id)
-    .where(
-        _ATTEMPTS.c.id == bindparam("attempt_id"),
-        _ATTEMPTS.c.kind == bindparam("kind"),
-        Client.secret_hash == bindparam("secret_hash"),
-    )
-    .order_by(_OUTBOX.c.created_at.desc())
-    .limit(1)
-)
-
-
-def find_attempt_with_email(
-    kind: str, attempt_id: str, client_secret: str
-) -> tuple[Row, EmailState | None]:
-    """The attempt this browser started (a row, read-only), with its newest email, in one read
-    on a connection of its own: the status poll, which needs no ORM session.
-
-    Any other browser gets NotFound, as with find_attempt."""
-    with db.engine.connect() as connection:
-        row = connection.execute(
-            _ATTEMPT_WITH_EMAIL,
-            {"attempt_id": attempt_id, "kind": kind, "secret_hash": hash_token(client_secret)},
-        ).first()
-    if row is None:
-        raise NotFound("No such request.")
-    email = None
-    if row.email_id is not None:
-        email = EmailState(*(getattr(row, f"email_{name}") for name in EmailState._fields))
-    return row, email
 
 
 def find_attempt(kind: str, attempt_id: str, client_id: str | None) -> Attempt:
@@ -312,8 +234,9 @@ def attempt_version(attempt: Attempt, now: datetime) -> str:
 
 def wait_for_change(attempt: Attempt | Row, seen: str, timeout: float, network: str) -> Wait:
     """Long-poll: return once the attempt's version differs from `seen`, or after `timeout`.
-    The result says whether the caller must read the attempt again (find_attempt_with_email,
-    or reload_attempt for a model object) and whether the tab should wait before asking again.
+    The result says whether the caller must read the attempt again (find_attempt_with_email in
+    status_poll, or reload_attempt for a model object) and whether the tab should wait before
+    asking again.
 
     The wait holds no database connection or lock: the process's watcher checks all waiting
     attempts in one query per tick and wakes this one when it is written again. It does hold a

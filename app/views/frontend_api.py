@@ -8,7 +8,6 @@ from app.auth.attempts import (
     AttemptView,
     cancel_attempt,
     find_attempt,
-    find_attempt_with_email,
     newest_email,
     reload_attempt,
     resend_link,
@@ -17,6 +16,7 @@ from app.auth.attempts import (
 )
 from app.auth.email_verification import cancel_email_verification, find_verification
 from app.auth.networks import requester_network
+from app.auth.status_poll import find_attempt_with_email
 from app.auth.watcher import Wait
 from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
 from app.unit_of_work import commit

@@ -1,15 +1,20 @@
-"""The two writing hot paths, start and consume, in as few steps as they need.
+"""The hot paths, start and consume (writing) and the status poll (reading), in as few steps as
+they need.
 
 SQLite has one writer at a time, so the time from a request's first write to its commit is time
 every other writer waits; and each statement costs the ORM far more than the database."""
 
 import pytest
 from flask import template_rendered
-from sqlalchemy import event
+from sqlalchemy import Row, event
 
+from app.auth.clients import ensure_client_id
 from app.auth.email_links import consume_email_link
+from app.auth.origin import Origin
 from app.auth.sign_in import start_sign_in
 from app.auth.sign_up import start_sign_up
+from app.auth.status_poll import find_attempt_with_email
+from app.auth.tokens import make_token
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import Attempt
@@ -64,3 +69,17 @@ def test_spending_a_link_reads_each_row_once_and_writes_the_attempt_twice_at_mos
     assert writes(steps).count("UPDATE attempts SET") <= 2, steps
     assert len(steps) <= 11, steps
     assert db.session.get(Attempt, attempt.id).activated_at is not None
+
+
+def test_a_status_poll_is_one_read_on_its_own_connection_with_no_orm_objects(ctx, now, steps):
+    secret = make_token()
+    laptop = Origin(ensure_client_id(secret, "Firefox"), "203.0.113.7", "Firefox")
+    attempt_id = start_sign_up("ada@example.com", laptop, now).id
+    db.session.commit()
+    db.session.close()
+    steps.clear()
+    row, email = find_attempt_with_email("sign_up", attempt_id, secret)
+    assert steps == [steps[0]] and steps[0].startswith("SELECT"), steps
+    assert isinstance(row, Row) and row.id == attempt_id and email.status == "sent"
+    # The ORM session was never used: no transaction opened, no object loaded.
+    assert not db.session().in_transaction() and not db.session.identity_map

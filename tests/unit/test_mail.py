@@ -1,10 +1,13 @@
-"""The outbox: claims, retries with back-off, and never sending one email twice."""
+"""The outbox: what each case renders, claims, retries with back-off, and never sending one email
+twice."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from app import clock, mail
+from app.auth.attempts import CASES_WITHOUT_LINK
 from app.extensions import db
 from app.models import OutboxMessage
 
@@ -19,22 +22,29 @@ def smtp_down(make_app):
         yield app
 
 
-def queue(now):
-    message = mail.render_email(
+WORDING = Path(__file__).parents[2] / "templates" / "email" / "wording"
+CASES = sorted(path.stem for path in WORDING.glob("*.txt"))
+
+
+def render(now, case="sign_in", account=None, url="http://localhost/verify?token=abc"):
+    return mail.render_email(
         "email_link",
         "grace@example.com",
         "grace@example.com",
         now,
-        subject="Hi",
-        intro="Hello",
-        action="Go",
-        url="http://localhost/verify?token=abc",
+        case=case,
+        account=account,
+        url=url,
         minutes=10,
         expire_at=now,
         requester="Chrome on Linux",
         requested_at=now,
         ip=None,
     )
+
+
+def queue(now):
+    message = render(now)
     db.session.add(message)
     db.session.commit()
     return message.id
@@ -87,3 +97,23 @@ def test_a_waiting_tab_takes_over_only_email_no_sender_has(smtp_down):
     failed = db.session.get(OutboxMessage, message_id)
     assert not mail.overdue(failed, now + timedelta(seconds=14))  # backing off
     assert mail.overdue(failed, now + timedelta(seconds=15))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_case_has_its_wording_and_a_link_only_if_it_may(ctx, now, case):
+    url = None if case in CASES_WITHOUT_LINK else "http://localhost/verify?token=abc"
+    message = render(now, case, "o•••'<b>@example.com", url)
+    assert message.subject and "\n" not in message.subject
+    assert message.text_body.startswith(f"{message.subject}\n\n")
+    assert f">{message.subject}</h1>" in message.html_body
+    # The wording is plain text: the HTML escapes the account wherever it is named.
+    assert "o•••&#39;&lt;b&gt;@example.com" in message.html_body
+    assert "<b>" not in message.html_body and "o•••'<b>@example.com" in message.text_body
+    assert ("token=abc" in message.text_body) is (url is not None)
+
+
+def test_the_cases_are_the_ones_the_flows_choose():
+    assert CASES == sorted(
+        ["sign_in", "sign_in_unknown", "sign_up", "sign_up_existing"]
+        + ["email_address", "email_address_taken"]
+    )
