@@ -76,9 +76,9 @@ def register_blueprints(app: Flask) -> None:
         verify,
         waiting,
     )
-    from app.views.converters import ObjectIdConverter
+    from app.views.converters import KindConverter, KindsConverter, ObjectIdConverter
 
-    app.url_map.converters["id"] = ObjectIdConverter
+    app.url_map.converters.update(id=ObjectIdConverter, kind=KindConverter, kinds=KindsConverter)
 
     for module in (
         pages,

@@ -25,15 +25,13 @@ from app.views.limits import email_rate_limit
 
 bp = Blueprint("frontend_api", __name__, url_prefix="/api")
 
-COLLECTION = '<any("sign-ins", "sign-ups"):collection>'
-# kind -> (collection, object name, status names for pending / complete / abandoned)
+# kind -> (object name, status names for pending / complete / abandoned)
 KINDS = {
-    "sign_in": ("sign-ins", "sign_in_attempt", ("needs_first_factor", COMPLETE, ABANDONED)),
-    "sign_up": ("sign-ups", "sign_up_attempt", ("missing_requirements", COMPLETE, ABANDONED)),
+    "sign_in": ("sign_in_attempt", ("needs_first_factor", COMPLETE, ABANDONED)),
+    "sign_up": ("sign_up_attempt", ("missing_requirements", COMPLETE, ABANDONED)),
     # An address is only ever unverified or verified; the verification tells why it waits.
-    EMAIL_ADDRESS: ("email-addresses", "email_address", ("unverified", "verified", "unverified")),
+    EMAIL_ADDRESS: ("email_address", ("unverified", "verified", "unverified")),
 }
-KIND_OF_COLLECTION = {collection: kind for kind, (collection, _, _) in KINDS.items()}
 
 
 @bp.before_request
@@ -46,7 +44,7 @@ def same_origin_only():
 def attempt_json(view: AttemptView) -> dict:
     """SPEC §4's object, plus when the next email may be requested and how its delivery went."""
     attempt = view.attempt
-    _, object_name, names = KINDS[attempt.kind]
+    object_name, names = KINDS[attempt.kind]
     status = dict(zip((PENDING, COMPLETE, ABANDONED), names, strict=True))[view.status]
     return {
         "object": object_name,
@@ -75,7 +73,7 @@ def next_url(view: AttemptView) -> str | None:
         return url_for("profile.index")
     if attempt.verified_from_same_client:
         return attempt.redirect_url or url_for("profile.index")
-    return url_for("waiting.finish", flow=attempt.kind.replace("_", "-"), attempt_id=attempt.id)
+    return url_for("waiting.finish", kind=attempt.kind, attempt_id=attempt.id)
 
 
 def page_state(view: AttemptView) -> str:
@@ -144,31 +142,29 @@ def _answer_with(attempt, last_email, read_again):
     return response
 
 
-def _attempt(collection: str, attempt_id: str):
-    return find_attempt(KIND_OF_COLLECTION[collection], attempt_id, current_origin().client_id)
+def _attempt(kind: str, attempt_id: str):
+    return find_attempt(kind, attempt_id, current_origin().client_id)
 
 
-@bp.get(f"/{COLLECTION}/<attempt_id>")
-def show(collection: str, attempt_id: str):
+@bp.get("/<kinds:kind>/<attempt_id>")
+def show(kind: str, attempt_id: str):
     # The waiting tab's poll: one read finds the attempt, checks the client and its email.
-    kind = KIND_OF_COLLECTION[collection]
-
     def read():
         return find_attempt_with_email(kind, attempt_id, client_secret())
 
     return _answer_with(*read(), read)
 
 
-@bp.post(f"/{COLLECTION}/<attempt_id>/resend")
+@bp.post("/<kinds:kind>/<attempt_id>/resend")
 @email_rate_limit
-def resend(collection: str, attempt_id: str):
-    attempt = _attempt(collection, attempt_id)
+def resend(kind: str, attempt_id: str):
+    attempt = _attempt(kind, attempt_id)
     return _answer(resend_link(attempt.kind, attempt.id, current_origin(), clock.now()))
 
 
-@bp.post(f"/{COLLECTION}/<attempt_id>/cancel")
-def cancel(collection: str, attempt_id: str):
-    attempt = _attempt(collection, attempt_id)
+@bp.post("/<kinds:kind>/<attempt_id>/cancel")
+def cancel(kind: str, attempt_id: str):
+    attempt = _attempt(kind, attempt_id)
     return _answer(cancel_attempt(attempt.kind, attempt.id, current_origin(), clock.now()))
 
 

@@ -51,7 +51,7 @@ def _email_form_page(flow: str):
         except AuthError as error:
             page = render_template(template, form=form, error=error)
             return page, status_of(error), retry_headers(error)
-        return redirect(url_for("waiting.page", flow=flow.replace("_", "-"), attempt_id=attempt.id))
+        return redirect(url_for("waiting.page", kind=flow, attempt_id=attempt.id))
     status = 400 if form.errors else 200  # a POST that failed the CSRF check never gets here
     return render_template(template, form=form, error=None), status
 

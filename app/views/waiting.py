@@ -21,12 +21,6 @@ from app.views.login import sign_in_browser
 
 bp = Blueprint("waiting", __name__)
 
-FLOW = '<any("sign-in", "sign-up"):flow>'
-
-
-def kind_of(flow: str) -> str:
-    return flow.replace("-", "_")
-
 
 def after_sign_in_url(attempt) -> str:
     return attempt.redirect_url or url_for("profile.index")
@@ -54,61 +48,60 @@ def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **l
     return page, status, headers
 
 
-def render_waiting(flow: str, attempt_id: str, error: AuthError | None = None):
-    attempt = find_attempt(kind_of(flow), attempt_id, current_origin().client_id)
-    ids = {"flow": flow, "attempt_id": attempt.id}
-    api = {"collection": f"{flow}s", "attempt_id": attempt.id}
+def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
+    attempt = find_attempt(kind, attempt_id, current_origin().client_id)
+    ids = {"kind": kind, "attempt_id": attempt.id}
     urls = {
-        "status": url_for("frontend_api.show", **api),
-        "resend_api": url_for("frontend_api.resend", **api),
+        "status": url_for("frontend_api.show", **ids),
+        "resend_api": url_for("frontend_api.resend", **ids),
         "resend": url_for("waiting.resend", **ids),
         "cancel": url_for("waiting.cancel", **ids),
         "finish": url_for("waiting.finish", **ids),
         "continue": after_sign_in_url(attempt),
         "start_again": url_for(f"pages.{attempt.kind}", email_address=attempt.email),
     }
-    purpose = "sign in" if flow == "sign-in" else "sign up"
+    purpose = "sign in" if kind == "sign_in" else "sign up"
     return render_waiting_page(
         attempt, urls, error, purpose=purpose, cancel_label="Use another email address"
     )
 
 
-@bp.get(f"/{FLOW}/<attempt_id>")
-def page(flow: str, attempt_id: str):
-    return render_waiting(flow, attempt_id)
+@bp.get("/<kind:kind>/<attempt_id>")
+def page(kind: str, attempt_id: str):
+    return render_waiting(kind, attempt_id)
 
 
-@bp.post(f"/{FLOW}/<attempt_id>/resend")
+@bp.post("/<kind:kind>/<attempt_id>/resend")
 @email_rate_limit
-def resend(flow: str, attempt_id: str):
+def resend(kind: str, attempt_id: str):
     try:
-        resend_link(kind_of(flow), attempt_id, current_origin(), clock.now())
+        resend_link(kind, attempt_id, current_origin(), clock.now())
     except AuthError as error:
         if isinstance(error, NotFound):
             raise
-        return render_waiting(flow, attempt_id, error)
+        return render_waiting(kind, attempt_id, error)
     flash("We sent a new link. Links in earlier emails no longer work.", "success")
-    return redirect(url_for("waiting.page", flow=flow, attempt_id=attempt_id))
+    return redirect(url_for("waiting.page", kind=kind, attempt_id=attempt_id))
 
 
-@bp.post(f"/{FLOW}/<attempt_id>/cancel")
-def cancel(flow: str, attempt_id: str):
-    attempt = cancel_attempt(kind_of(flow), attempt_id, current_origin(), clock.now())
+@bp.post("/<kind:kind>/<attempt_id>/cancel")
+def cancel(kind: str, attempt_id: str):
+    attempt = cancel_attempt(kind, attempt_id, current_origin(), clock.now())
     flash("Cancelled. The link we sent no longer works.", "info")
-    return redirect(url_for(f"pages.{kind_of(flow)}", email_address=attempt.email))
+    return redirect(url_for(f"pages.{kind}", email_address=attempt.email))
 
 
-@bp.get(f"/{FLOW}/<attempt_id>/continue")
-def finish(flow: str, attempt_id: str):
+@bp.get("/<kind:kind>/<attempt_id>/continue")
+def finish(kind: str, attempt_id: str):
     """Where the waiting tab goes once the link was approved: its own session, then onward."""
     origin = current_origin()
-    attempt = find_attempt(kind_of(flow), attempt_id, origin.client_id)
+    attempt = find_attempt(kind, attempt_id, origin.client_id)
     if attempt.activated_at and current_user.is_authenticated:
         # Finished already, in this browser (same-client link, or a second click).
         return redirect(after_sign_in_url(attempt))
     try:
-        completion = activate_attempt(kind_of(flow), attempt_id, origin, clock.now())
+        completion = activate_attempt(kind, attempt_id, origin, clock.now())
     except AuthError as error:
-        return render_waiting(flow, attempt_id, error)
+        return render_waiting(kind, attempt_id, error)
     sign_in_browser(completion.session)
     return redirect(after_sign_in_url(completion.attempt))

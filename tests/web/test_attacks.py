@@ -247,6 +247,7 @@ def real_ids(app, client, auth, admin, ada, mailbox):
             "session_id": db.session.scalar(text("SELECT id FROM sessions LIMIT 1")),
             "token_id": token.id,
             "sign_in_token_id": token.id,
+            "kind": "sign_in",  # /sign-in/… and /api/sign-ins/… alike
             "key_id": key.id,
             "message_id": mailbox.messages()[-1].id,
             "filename": "css/app.css",
