@@ -2,8 +2,7 @@
 
 from flask import Flask
 
-from app import config as settings
-from app import logs
+from app import config, logs
 from app.config import INSTANCE, ROOT
 from app.views import proxy_headers
 from app.views.cookie_session import LazyCookieSessionInterface
@@ -19,12 +18,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.request_class = FormRequest
     app.session_interface = LazyCookieSessionInterface()
-    app.config.update(settings.defaults())
+    app.config.update(config.defaults())
     app.config.from_pyfile("config.py", silent=True)
-    app.config.update(settings.from_environment())
+    app.config.update(config.from_environment())
     if test_config:
         app.config.update(test_config)
-    settings.finish(app.config)
+    config.finish(app.config)
     proxy_headers.register(app)
     register_request_checks(app)
     register_extensions(app)

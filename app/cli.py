@@ -5,8 +5,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import clock, mail
+from app.auth.address_text import normalize_email
 from app.auth.audit import record
-from app.auth.emails import normalize_email
 from app.auth.errors import AuthError
 from app.auth.secret_keys import create_secret_key, revoke_secret_key
 from app.auth.sign_in_tokens import mint_sign_in_token, token_url

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from app import clock
-from app.auth.emails import smtp_address
+from app.auth.address_text import smtp_address
 from app.extensions import db, mail
 from app.ids import new_id
 from app.models import OutboxMessage

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.auth.address_text import normalize_email
 from app.auth.audit import record
 from app.auth.email_addresses import get_email_address, make_primary
 from app.auth.email_verification import start_email_verification
-from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
 from app.auth.origin import Origin
 from app.auth.sessions import revoke_user_sessions

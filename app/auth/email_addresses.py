@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.auth.address_text import normalize_email
 from app.auth.audit import record
-from app.auth.emails import normalize_email
 from app.auth.errors import AuthError, EmailTaken, FormParamInvalid, NotFound
 from app.auth.origin import Origin
 from app.auth.users import flush_unless_taken, owner_of

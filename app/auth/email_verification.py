@@ -4,10 +4,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.auth.address_text import normalize_email
 from app.auth.attempts import cancel_attempt, start_attempt
 from app.auth.audit import record
 from app.auth.email_addresses import get_email_address
-from app.auth.emails import normalize_email
 from app.auth.errors import AuthError, EmailTaken, NotFound
 from app.auth.origin import Origin
 from app.auth.settings import setting

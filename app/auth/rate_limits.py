@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.auth.emails import quota_address
+from app.auth.address_text import quota_address
 from app.auth.errors import RateLimited
 from app.auth.networks import requester_network
 from app.auth.origin import Origin

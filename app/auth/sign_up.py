@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
+from app.auth.address_text import normalize_email
 from app.auth.attempts import start_attempt
-from app.auth.emails import normalize_email
 from app.auth.errors import EmailTaken
 from app.auth.origin import Origin
 from app.auth.redirects import check_redirect_url

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.address_text import mask_email
 from app.auth.audit import record
-from app.auth.emails import mask_email
 from app.auth.errors import EmailTaken
 from app.auth.origin import Origin
 from app.extensions import db

@@ -32,7 +32,7 @@ class Operation:
         return re.findall(r"{(\w+)}", self.path)
 
 
-def answer(result: ApiObject, query: BaseModel | None):
+def serialize(result: ApiObject, query: BaseModel | None):
     # Python mode: every field is already a JSON type, and pydantic's JSON mode refuses metadata
     # nested deeper than its serializer's limit (a 500) where Flask's encoder does not.
     data = result.model_dump()
@@ -70,7 +70,7 @@ class Routes:
                     inputs["body"] = parse_body(operation.body)
                 if operation.query:
                     inputs["query"] = parse_query(operation.query)
-                return answer(view(**path_values, **inputs), inputs.get("query"))
+                return serialize(view(**path_values, **inputs), inputs.get("query"))
 
             self.bp.add_url_rule(rule, view_func=handle, methods=[method])
             return view

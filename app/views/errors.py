@@ -143,7 +143,7 @@ def error_page(status, message, *, title=None, headers=None):
     return response, status, headers or {}
 
 
-def answer(status, code, message, *, param=None, headers=None):
+def error_response(status, code, message, *, param=None, headers=None):
     if wants_json():
         return json_error(status, code, message, param=param, headers=headers)
     return error_page(status, message, headers=headers)
@@ -178,27 +178,31 @@ def register(app: Flask) -> None:
     @app.errorhandler(RequestError)
     def refused(error: AuthError | RequestError):
         status, code = _answer_of(error)
-        return answer(status, code, error.message, param=error.param, headers=retry_headers(error))
+        return error_response(
+            status, code, error.message, param=error.param, headers=retry_headers(error)
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = "This form has expired or was not sent from this site. Reload and try again."
-        return answer(400, "malformed_request", message)
+        return error_response(400, "malformed_request", message)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
         seconds = _retry_after_seconds()
         message = f"Too many requests from your network. Try again in {seconds} seconds."
-        return answer(429, "too_many_requests", message, headers={"Retry-After": str(seconds)})
+        return error_response(
+            429, "too_many_requests", message, headers={"Retry-After": str(seconds)}
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code, message = HTTP_ERRORS.get(error.code, ("malformed_request", error.description))
         allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is
-        return answer(error.code, code, message, headers=allow)
+        return error_response(error.code, code, message, headers=allow)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         code, message = HTTP_ERRORS[500]
-        return answer(500, code, message)
+        return error_response(500, code, message)

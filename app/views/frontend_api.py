@@ -93,11 +93,11 @@ MAX_WAIT = 25  # seconds: under the usual 30 s proxy timeouts
 COME_BACK_AFTER = 5
 
 
-def _answer(attempt):
+def _attempt_response(attempt):
     def read_again():
         return reload_attempt(attempt), newest_email(attempt.id)
 
-    return _answer_with(attempt, newest_email(attempt.id), read_again)
+    return _attempt_response_with(attempt, newest_email(attempt.id), read_again)
 
 
 def _requested_wait() -> float:
@@ -121,7 +121,7 @@ def deliver_if_overdue(last_email, now) -> bool:
     return mail.deliver(last_email.id, now)
 
 
-def _answer_with(attempt, last_email, read_again):
+def _attempt_response_with(attempt, last_email, read_again):
     """The attempt's JSON; with ?wait=N&seen=VERSION, held until it changes (a long-poll)."""
     outcome = Wait.SKIPPED
     wait = _requested_wait()
@@ -152,20 +152,22 @@ def show(kind: str, attempt_id: str):
     def read():
         return find_attempt_with_email(kind, attempt_id, client_secret())
 
-    return _answer_with(*read(), read)
+    return _attempt_response_with(*read(), read)
 
 
 @bp.post("/<kinds:kind>/<attempt_id>/resend")
 @email_rate_limit
 def resend(kind: str, attempt_id: str):
     attempt = _attempt(kind, attempt_id)
-    return _answer(resend_link(attempt.kind, attempt.id, current_origin(), clock.now()))
+    return _attempt_response(resend_link(attempt.kind, attempt.id, current_origin(), clock.now()))
 
 
 @bp.post("/<kinds:kind>/<attempt_id>/cancel")
 def cancel(kind: str, attempt_id: str):
     attempt = _attempt(kind, attempt_id)
-    return _answer(cancel_attempt(attempt.kind, attempt.id, current_origin(), clock.now()))
+    return _attempt_response(
+        cancel_attempt(attempt.kind, attempt.id, current_origin(), clock.now())
+    )
 
 
 def _verification(address_id: str):
@@ -176,14 +178,14 @@ def _verification(address_id: str):
 
 @bp.get("/email-addresses/<address_id>")
 def show_email_address(address_id: str):
-    return _answer(_verification(address_id))
+    return _attempt_response(_verification(address_id))
 
 
 @bp.post("/email-addresses/<address_id>/resend")
 @email_rate_limit
 def resend_email_address(address_id: str):
     attempt = _verification(address_id)
-    return _answer(resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now()))
+    return _attempt_response(resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now()))
 
 
 @bp.post("/email-addresses/<address_id>/cancel")

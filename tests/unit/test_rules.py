@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.auth.emails import normalize_email
+from app.auth.address_text import normalize_email
 from app.auth.errors import InvalidEmail, RedirectNotAllowed
 from app.auth.redirects import check_redirect_url
 from app.auth.tokens import hash_token, make_token

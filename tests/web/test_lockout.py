@@ -4,7 +4,7 @@ the owner's browser let through, aliases folded, IPv6 counted by /64."""
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.emails import quota_address
+from app.auth.address_text import quota_address
 from app.extensions import db
 from app.models import OutboxMessage
 from tests.conftest import Auth, csrf_token

@@ -1,4 +1,5 @@
-"""Email address checks: one syntax check and one comparison key for every flow."""
+"""Email addresses as text: checked and normalised, masked for display, folded to the mailbox
+they reach (for quotas), and written for SMTP."""
 
 from email_validator import EmailNotValidError, validate_email
 
