@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.auth.attempts import find_attempt
 from app.auth.audit import record, record_refusal
 from app.auth.clients import with_client
 from app.auth.errors import (
@@ -21,7 +22,6 @@ from app.auth.errors import (
     LinkInvalid,
     LinkReplaced,
     LinkUserBanned,
-    NotFound,
     UserBanned,
 )
 from app.auth.origin import Origin
@@ -201,9 +201,7 @@ def activate_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) 
     Works once, on the client that started the attempt, and only for EMAIL_LINK_TTL after
     the approval: an approval nobody picks up does not stay redeemable.
     """
-    attempt = db.session.get(Attempt, attempt_id) if origin.client_id else None
-    if attempt is None or attempt.kind != kind or attempt.client_id != origin.client_id:
-        raise NotFound("No such request.")
+    attempt = find_attempt(kind, attempt_id, origin.client_id)
     if attempt.status == ABANDONED or attempt.status == PENDING:
         raise AttemptClosed("This request has not been approved.")
     window = timedelta(seconds=setting("EMAIL_LINK_TTL"))

@@ -61,6 +61,9 @@ def attempt_json(view: AttemptView) -> dict:
         "resend_available_at": clock.to_ms(view.resend_at),
         "email_delivery": view.email_delivery,
         "version": view.version,
+        # What the waiting page shows (waiting.html's data-show): the page and its script
+        # take it from here, so the two cannot disagree.
+        "page_state": page_state(view),
     }
 
 
@@ -77,7 +80,7 @@ def next_url(view: AttemptView) -> str | None:
 
 
 def page_state(view: AttemptView) -> str:
-    """The waiting page's state, as waiting.js computes it from the JSON."""
+    """The waiting page's state: waiting, expired, closed, approved, same-client or verified."""
     if view.status == COMPLETE:
         if view.attempt.kind == EMAIL_ADDRESS:
             return "verified"
@@ -170,7 +173,8 @@ def cancel(kind: str, attempt_id: str):
     )
 
 
-def _verification(address_id: str):
+def own_verification(address_id: str):
+    """The signed-in user's verification of one of their addresses, started in this browser."""
     if not current_user.is_authenticated:
         abort(404)
     return find_verification(address_id, current_user.user.id, current_origin().client_id)
@@ -178,18 +182,18 @@ def _verification(address_id: str):
 
 @bp.get("/email-addresses/<address_id>")
 def show_email_address(address_id: str):
-    return _attempt_response(_verification(address_id))
+    return _attempt_response(own_verification(address_id))
 
 
 @bp.post("/email-addresses/<address_id>/resend")
 @email_rate_limit
 def resend_email_address(address_id: str):
-    attempt = _verification(address_id)
+    attempt = own_verification(address_id)
     return _attempt_response(resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now()))
 
 
 @bp.post("/email-addresses/<address_id>/cancel")
 def cancel_email_address(address_id: str):
-    attempt = _verification(address_id)
+    attempt = own_verification(address_id)
     cancel_email_verification(attempt, current_origin(), clock.now())
     return jsonify({"object": "email_address", "id": address_id, "deleted": True})

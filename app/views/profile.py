@@ -8,7 +8,6 @@ from app.auth import email_addresses
 from app.auth.attempts import resend_link
 from app.auth.email_verification import (
     cancel_email_verification,
-    find_verification,
     start_email_verification,
 )
 from app.auth.errors import AuthError
@@ -18,9 +17,10 @@ from app.models.sessions import ACTIVE
 from app.unit_of_work import doom
 from app.views.client import current_origin
 from app.views.errors import status_of
+from app.views.frontend_api import own_verification
 from app.views.headers import no_store
 from app.views.limits import email_rate_limit
-from app.views.waiting import render_waiting_page
+from app.views.waiting import LINK_RESENT, render_waiting_page
 
 bp = Blueprint("profile", __name__, url_prefix="/user")
 
@@ -74,12 +74,8 @@ def add_email_address():
     return redirect(url_for("profile.email_address", address_id=attempt.email_address_id))
 
 
-def _verification(address_id: str):
-    return find_verification(address_id, current_user.user.id, current_origin().client_id)
-
-
 def render_verification(address_id: str, error: AuthError | None = None):
-    attempt = _verification(address_id)
+    attempt = own_verification(address_id)
     ids = {"address_id": address_id}
     urls = {
         "status": url_for("frontend_api.show_email_address", **ids),
@@ -103,18 +99,18 @@ def email_address(address_id: str):
 @bp.post("/email-addresses/<address_id>/resend")
 @email_rate_limit
 def resend(address_id: str):
-    attempt = _verification(address_id)
+    attempt = own_verification(address_id)
     try:
         resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now())
     except AuthError as error:
         return render_verification(address_id, error)
-    flash("We sent a new link. Links in earlier emails no longer work.", "success")
+    flash(LINK_RESENT, "success")
     return redirect(url_for("profile.email_address", address_id=address_id))
 
 
 @bp.post("/email-addresses/<address_id>/cancel")
 def cancel(address_id: str):
-    cancel_email_verification(_verification(address_id), current_origin(), clock.now())
+    cancel_email_verification(own_verification(address_id), current_origin(), clock.now())
     return done("Cancelled. The address was removed.", "info")
 
 

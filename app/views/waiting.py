@@ -20,6 +20,7 @@ from app.views.limits import email_rate_limit
 from app.views.login import sign_in_browser
 
 bp = Blueprint("waiting", __name__)
+LINK_RESENT = "We sent a new link. Links in earlier emails no longer work."
 
 
 def after_sign_in_url(attempt) -> str:
@@ -80,7 +81,7 @@ def resend(kind: str, attempt_id: str):
         if isinstance(error, NotFound):
             raise
         return render_waiting(kind, attempt_id, error)
-    flash("We sent a new link. Links in earlier emails no longer work.", "success")
+    flash(LINK_RESENT, "success")
     return redirect(url_for("waiting.page", kind=kind, attempt_id=attempt_id))
 
 

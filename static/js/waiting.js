@@ -31,22 +31,12 @@
     });
   }
 
-  function stateOf(data) {
-    if (data.object === "email_address" && data.status === "verified") return "verified";
-    if (data.status === "complete") {
-      return data.verification.verified_from_same_client ? "same-client" : "approved";
-    }
-    if (data.status === "abandoned" || data.verification.status === "failed") return "closed";
-    if (data.verification.status === "expired") return "expired";
-    return "waiting";
-  }
-
   function apply(data) {
     version = data.version;
     expireAt = data.verification.expire_at;
     resendAt = data.resend_available_at;
     el("delivery-failed").hidden = data.email_delivery !== "failed";
-    const next = stateOf(data);
+    const next = data.page_state;
     if (next === "same-client" && data.next_url) el("continue-link").href = data.next_url;
     show(next);
     if (next === "approved" && data.next_url) window.location.assign(data.next_url);
@@ -91,7 +81,7 @@
       if (response.ok) {
         const data = await response.json();
         apply(data);
-        if (SETTLED.includes(stateOf(data))) {
+        if (SETTLED.includes(data.page_state)) {
           polling = false;
           return;
         }
