@@ -27,17 +27,7 @@ def gunicorn(env: dict[str, str], log: Path, certificate=None):
     port = free_port()
     scheme = "https" if certificate else "http"
     url = f"{scheme}://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-k",
-        "gthread",
-        "-w",
-        "1",
-        "--threads",
-        str(THREADS),
-    ]
+    command = [sys.executable, *"-m gunicorn -k gthread -w 1 --threads".split(), str(THREADS)]
     command += ["-b", f"127.0.0.1:{port}"]
     if certificate:
         command += ["--certfile", str(certificate.cert), "--keyfile", str(certificate.key)]

@@ -29,18 +29,20 @@ def record(
     **details,
 ):
     """Add one row; `actor_id` names who made the change (an admin, a secret key, "cli")."""
+    db.session.add(AuditEvent(**_columns(event, origin, user_id, subject_id, actor_id, details)))
+
+
+def _columns(event: str, origin: Origin | None, user_id, subject_id, actor_id, details) -> dict:
     origin = origin or Origin()
-    db.session.add(
-        AuditEvent(
-            event=event,
-            user_id=user_id,
-            actor_id=actor_id,
-            client_id=origin.client_id,
-            ip=origin.ip,
-            subject_id=subject_id,
-            details=details,
-        )
-    )
+    return {
+        "event": event,
+        "user_id": user_id,
+        "actor_id": actor_id,
+        "client_id": origin.client_id,
+        "ip": origin.ip,
+        "subject_id": subject_id,
+        "details": details,
+    }
 
 
 def record_rejection(
@@ -60,8 +62,8 @@ def record_rejection(
     a count: a flood of bogus tokens writes a row an hour per IP, not a row per request, and the
     log still says what happened, how often, first and last when.
     """
-    origin = origin or Origin()
-    key = [_hour(now), event, origin.ip, origin.client_id, user_id, subject_id, actor_id, details]
+    columns = _columns(event, origin, user_id, subject_id, actor_id, details)
+    key = [_hour(now), *columns.values()]
     fingerprint = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     insert = _INSERTS[db.session.get_bind().dialect.name]
     table = AuditEvent.__table__
@@ -69,18 +71,7 @@ def record_rejection(
     # two rows nor lose a count.
     keep(
         insert(table)
-        .values(
-            event=event,
-            created_at=now,
-            last_at=now,
-            user_id=user_id,
-            actor_id=actor_id,
-            client_id=origin.client_id,
-            ip=origin.ip,
-            subject_id=subject_id,
-            details=details,
-            fingerprint=fingerprint,
-        )
+        .values(**columns, created_at=now, last_at=now, fingerprint=fingerprint)
         .on_conflict_do_update(
             index_elements=[table.c.fingerprint],
             set_={"times": table.c.times + 1, "last_at": now},
