@@ -15,24 +15,22 @@ from app import clock
 from app.extensions import db
 from app.models import AuditEvent
 from tests.conftest import csrf_token
+from tests.factory import make_user
 from tests.http import browser_opener, cookie_header
 
 
 @pytest.fixture
-def admin(runner, auth):
-    """The id of an administrator made by the CLI and signed in on `client` by the real loop."""
-    result = runner.invoke(args=["users", "create", "admin@example.com", "--admin"])
-    assert result.exit_code == 0, result.output
+def admin(app, auth):
+    """The id of an administrator, admin@example.com, signed in on `client` by the real loop."""
+    user_id = make_user(app, "admin@example.com", admin=True, strategy="admin")
     auth.sign_in("admin@example.com")
-    return result.output.strip()
+    return user_id
 
 
 @pytest.fixture
-def ada(runner):
+def ada(app):
     """The id of an ordinary user, ada@example.com, signed in nowhere."""
-    result = runner.invoke(args=["users", "create", "ada@example.com"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip()
+    return make_user(app, "ada@example.com", strategy="admin")
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from app.auth.sign_in_tokens import mint_sign_in_token
 from app.auth.users import create_user
 from app.extensions import db
 from app.models import AuditEvent, EmailAddress, OutboxMessage
-from tests.conftest import Auth, Mailbox, csrf_token, free_port, work
+from tests.conftest import Auth, Mailbox, csrf_token, free_port
+from tests.factory import work
 from tests.http import LoopbackPolicy, NoRedirect, status_of
 from tests.web.test_security import FORGED, sign_ups_from
 

@@ -5,11 +5,8 @@ import re
 
 import pytest
 
-from app import clock
-from app.auth.secret_keys import create_secret_key
-from app.auth.users import create_user
-from app.extensions import db
 from tests.conftest import csrf_token
+from tests.factory import make_secret_key, make_user
 
 CSRF_FAILURE = "This form has expired or was not sent from this site"
 
@@ -98,10 +95,7 @@ def test_the_cookie_api_refuses_a_cross_site_post_and_the_key_api_does_not(app, 
     same_origin = {**headers, "Sec-Fetch-Site": "same-origin"}
     assert site.post(cancel, headers=same_origin, base_url="https://localhost").status_code == 200
 
-    with app.app_context():
-        user_id = create_user("grace@example.com", "grace@example.com", clock.now()).id
-        key = create_secret_key("tests", clock.now())[1]
-        db.session.commit()
+    user_id, key = make_user(app, "grace@example.com"), make_secret_key(app)
     response = site.post(
         "/v1/sign_in_tokens",
         json={"user_id": user_id},
