@@ -1,5 +1,6 @@
-"""Form posts must come from this site: Sec-Fetch-Site, else Origin, says where one came from
-(app/views/same_origin.py, in place of Flask-WTF's Referer check over HTTPS)."""
+"""Requests from other sites: form posts must come from this site (Sec-Fetch-Site, else Origin,
+says where one came from: app/views/same_origin.py, in place of Flask-WTF's Referer check over
+HTTPS), the cookie API refuses other sites, and nothing is readable across origins."""
 
 import re
 
@@ -103,3 +104,20 @@ def test_the_cookie_api_refuses_a_cross_site_post_and_the_key_api_does_not(app, 
         base_url="https://localhost",
     )
     assert response.status_code == 200
+
+
+def test_a_waiting_tab_cannot_be_read_across_origins(client, auth):
+    location = auth.start("sign-up", "grace@example.com").location
+    response = client.get(location.replace("/sign-up/", "/api/sign-ups/"))
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert re.match(r"sua_", location.rsplit("/", 1)[1])
+
+
+def test_the_frontend_api_refuses_other_sites_even_with_a_token(client, auth):
+    """Fetch metadata says where a request comes from: another site's page gets a 403, and its
+    posts the answer of every post from another site (app/views/same_origin.py), a 400."""
+    location = auth.start("sign-up", "grace@example.com").location
+    api = location.replace("/sign-up/", "/api/sign-ups/")
+    headers = {"X-CSRFToken": csrf_token(client), "Sec-Fetch-Site": "cross-site"}
+    assert client.get(api, headers=headers).status_code == 403
+    assert client.post(f"{api}/cancel", headers=headers).status_code == 400
