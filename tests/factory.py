@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from app import clock
 from app.auth.accounts import get_user, update_user
+from app.auth.address_text import normalize_email
 from app.auth.clients import ensure_client_id
-from app.auth.emails import normalize_email
 from app.auth.origin import Origin
 from app.auth.secret_keys import create_secret_key
 from app.auth.sign_in_tokens import accept_sign_in_token, mint_sign_in_token
