@@ -13,6 +13,10 @@ def app(make_app):
     return make_app(RATELIMIT_ENABLED=False)
 
 
+# An attempt's kind is a word the URL must match (sign-in, sign-up), not an id.
+PLACEHOLDERS = {"kind": "sign_in"}
+
+
 def post_routes(app):
     """Every POST route of the app, with placeholder arguments: a new route cannot be missed."""
     for rule in app.url_map.iter_rules():
@@ -21,7 +25,7 @@ def post_routes(app):
             for name in rule.arguments:
                 converter = rule._converters[name]
                 choices = getattr(converter, "items", None)
-                args[name] = sorted(choices)[0] if choices else "x_id"
+                args[name] = sorted(choices)[0] if choices else PLACEHOLDERS.get(name, "x_id")
             yield rule.build(args)[1]
 
 
