@@ -28,7 +28,7 @@ from werkzeug.serving import make_server
 from app import clock, create_app
 from app.extensions import db
 from app.models import OutboxMessage
-from app.unit_of_work import unit_of_work
+from tests.factory import make_secret_key, work  # noqa: F401  (work: imported from here too)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -78,14 +78,6 @@ def make_app(database_url):
             db.engine.dispose()
 
 
-@contextmanager
-def work(app):
-    """The app's context and one unit of work in it, committed at its end (rolled back if it
-    raises): test data made through the domain, as a request or a command would make it."""
-    with app.app_context(), unit_of_work():
-        yield
-
-
 def empty_tables(app, keep=()) -> None:
     """Delete every row of every table but the `keep` models'."""
     kept = {model.__table__ for model in keep}
@@ -116,6 +108,12 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def secret_key(app):
+    """The secret of a backend API key (sk_…)."""
+    return make_secret_key(app)
 
 
 def csrf_token(client, path="/") -> str:

@@ -3,15 +3,10 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent
 from tests.api.conftest import assert_error
-from tests.conftest import csrf_token, work
-
-
-def make_admin(app, user_id):
-    with work(app):
-        db.session.get(User, user_id).is_admin = True
-        db.session.commit()
+from tests.conftest import csrf_token
+from tests.factory import make_admin, work
 
 
 def events(app, name):

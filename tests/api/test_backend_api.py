@@ -6,7 +6,7 @@ import pytest
 
 from app import clock
 from tests.api.conftest import assert_error
-from tests.conftest import work
+from tests.factory import make_secret_key
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -251,10 +251,7 @@ def test_sessions_list_get_revoke(api, user_id, session_id):
 
 def test_the_per_key_rate_limit_answers_429(make_app, user_id):
     app = make_app(API_REQUESTS_PER_KEY="3 per minute")
-    with work(app):
-        from app.auth.secret_keys import create_secret_key
-
-        key = create_secret_key("limited", clock.now())[1]
+    key = make_secret_key(app, "limited")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {key}"}
     for _ in range(3):

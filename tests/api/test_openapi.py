@@ -8,9 +8,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from app import clock
-from app.auth.secret_keys import create_secret_key
-from tests.conftest import work
+from tests.factory import make_secret_key
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
@@ -27,8 +25,7 @@ def api_schema(schema_app):
 
 @pytest.fixture
 def bearer(schema_app):
-    with work(schema_app):
-        return {"Authorization": f"Bearer {create_secret_key('schemathesis', clock.now())[1]}"}
+    return {"Authorization": f"Bearer {make_secret_key(schema_app, 'schemathesis')}"}
 
 
 @schema.parametrize()

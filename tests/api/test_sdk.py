@@ -18,10 +18,7 @@ from clerk_backend_api.models import ClerkErrors, SDKError
 from clerk_backend_api.utils import RetryConfig
 
 from app import clock
-from app.auth.secret_keys import create_secret_key
-from app.auth.users import create_user
-from app.extensions import db
-from tests.conftest import work
+from tests.factory import make_secret_key, make_user
 
 # The SDK's query-parameter code warns about its own deprecated fields on every list call.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:clerk_backend_api")
@@ -34,8 +31,7 @@ DAY_MS = 24 * 3600 * 1000
 
 @pytest.fixture
 def secret(live_app):
-    with work(live_app):
-        return create_secret_key("sdk", clock.now())[1]
+    return make_secret_key(live_app, "sdk")
 
 
 def sdk(live_server: str, secret: str) -> Clerk:
@@ -141,9 +137,7 @@ def test_create_user_makes_every_address_verified_and_the_first_primary(ada):
 
 def test_user_who_signed_up_with_an_email_link(clerk, live_app):
     """Addresses verified by the email-link flow parse as the SDK's email-link verification."""
-    with work(live_app):
-        user_id = create_user("Grace@Example.com", "grace@example.com", clock.now()).id
-        db.session.commit()
+    user_id = make_user(live_app, "Grace@Example.com")
     [address] = clerk.users.get(user_id=user_id).email_addresses
     assert address.email_address == "Grace@Example.com"  # the typed form is kept
     assert address.verification.object.value == "verification_email_link"

@@ -8,12 +8,9 @@ import urllib.request
 
 from sqlalchemy import func, select
 
-from app import clock
-from app.auth.secret_keys import create_secret_key
-from app.auth.users import create_user
 from app.extensions import db
 from app.models import Session, SignInToken
-from tests.conftest import work
+from tests.factory import make_secret_key, make_user, work
 from tests.http import browser_opener, race
 
 RACERS = 20
@@ -31,10 +28,8 @@ def mint(live_server: str, secret: str, user_id: str) -> str:
 
 
 def test_twenty_racing_posts_of_one_token_make_exactly_one_session(live_server, live_app):
-    with work(live_app):
-        user_id = create_user("ada@example.com", "ada@example.com", clock.now()).id
-        db.session.commit()
-        secret = create_secret_key("race", clock.now())[1]
+    user_id = make_user(live_app, "ada@example.com")
+    secret = make_secret_key(live_app, "race")
     url = mint(live_server, secret, user_id)
 
     opener = browser_opener()

@@ -6,32 +6,22 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app import clock
-from app.auth.sign_in_tokens import mint_sign_in_token, token_url
-from app.auth.users import create_user
+from app.auth.sign_in_tokens import token_url
 from app.extensions import db
 from app.models import User
-from tests.conftest import work
+from tests.factory import make_user, mint_token
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 740}
 
 
-def make_user(live_app, email: str, admin: bool = False) -> str:
-    with live_app.app_context():
-        user = create_user(email, email, clock.now())
-        user.is_admin = admin
-        db.session.commit()
-        return user.id
-
-
 @pytest.fixture
 def admin_page(new_device, live_app):
     """A browser signed in as an administrator (by a sign-in token, the quickest real way in)."""
     admin = make_user(live_app, "admin@example.com", admin=True)
-    with work(live_app):
-        _, token = mint_sign_in_token(admin, clock.now())
+    _, token = mint_token(live_app, admin)
+    with live_app.app_context():
         url = token_url(token)
     page = new_device(permissions=["clipboard-read", "clipboard-write"], viewport=PHONE)
     page.goto(url)

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app import clock
-from app.auth.users import create_user
-from app.extensions import db
+from tests.factory import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -33,11 +32,8 @@ WINDOWS_CHROME = (
 
 @pytest.fixture
 def account(live_app):
-    """An existing user with a verified EMAIL, made directly in the database."""
-    with live_app.app_context():
-        user = create_user(EMAIL, EMAIL.lower(), clock.now())
-        db.session.commit()
-        return user.id
+    """An existing user with a verified EMAIL, made through the domain."""
+    return make_user(live_app, EMAIL)
 
 
 def start(page: Page, flow: str = "sign-up", email: str = EMAIL, redirect_url: str = "") -> Page:

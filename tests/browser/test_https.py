@@ -6,11 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from app import clock
-from app.auth.sign_in_tokens import mint_sign_in_token
-from app.auth.users import create_user
-from app.extensions import db
 from tests.browser.conftest import TIMEOUT
+from tests.factory import make_user, mint_token
 from tests.servers import gunicorn
 
 pytestmark = pytest.mark.browser
@@ -46,10 +43,7 @@ def new_browser(new_context, https_server):
 
 @pytest.fixture
 def ada(app):
-    with app.app_context():
-        user_id = create_user(EMAIL, EMAIL, clock.now()).id
-        db.session.commit()
-        return user_id
+    return make_user(app, EMAIL)
 
 
 def posts_without_referer(page: Page) -> list[str]:
@@ -91,9 +85,7 @@ def test_email_link_sign_in_over_https(new_browser, mailbox, ada, https_server):
 
 
 def test_accept_token_over_https(new_browser, app, ada, https_server):
-    with app.app_context():
-        _, token = mint_sign_in_token(ada, clock.now())
-        db.session.commit()
+    _, token = mint_token(app, ada)
     page = new_browser()
     unreferred = posts_without_referer(page)
     page.goto(f"/accept-token?token={token}")

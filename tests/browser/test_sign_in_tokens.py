@@ -12,11 +12,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app import clock
-from app.auth.secret_keys import create_secret_key
-from app.auth.users import create_user
 from app.extensions import db
 from app.models import Session
-from tests.conftest import work
+from tests.factory import make_secret_key, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -54,15 +52,7 @@ class Backend:
 
 @pytest.fixture
 def backend(live_app, live_server):
-    with work(live_app):
-        return Backend(live_server, create_secret_key("browser tests", clock.now())[1])
-
-
-def make_user(live_app, email: str) -> str:
-    with live_app.app_context():
-        user_id = create_user(email, email, clock.now()).id
-        db.session.commit()
-        return user_id
+    return Backend(live_server, make_secret_key(live_app, "browser tests"))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from tests.api.conftest import api, secret_key  # noqa: F401  (fixtures shared with the API tests)
+from tests.api.conftest import api  # noqa: F401  (fixtures shared with the API tests)
 from tests.web.conftest import ada, admin  # noqa: F401  (fixtures shared with the admin tests)
 
 

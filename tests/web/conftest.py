@@ -1,38 +1,42 @@
 """Fixtures for the /admin pages (an administrator signed in on `client`, a user to act on),
-a clock at half past for what the audit log counts per hour, and waiting tabs on a real server."""
+a clock at half past for what the audit log counts per hour, and waiting tabs on a real server;
+for the attacks: every route with real ids, an SMTP server in process, and plain helpers."""
 
+import email
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import timedelta
+from email import policy
 
 import pytest
-from sqlalchemy import select
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select, text
 
 from app import clock
+from app.auth.tokens import hash_token
 from app.extensions import db
-from app.models import AuditEvent
-from tests.conftest import csrf_token
+from app.models import AuditEvent, EmailAddress, SecretKey
+from tests.conftest import csrf_token, free_port
+from tests.factory import make_secret_key, make_user, mint_token, work
 from tests.http import browser_opener, cookie_header
 
 
 @pytest.fixture
-def admin(runner, auth):
-    """The id of an administrator made by the CLI and signed in on `client` by the real loop."""
-    result = runner.invoke(args=["users", "create", "admin@example.com", "--admin"])
-    assert result.exit_code == 0, result.output
+def admin(app, auth):
+    """The id of an administrator, admin@example.com, signed in on `client` by the real loop."""
+    user_id = make_user(app, "admin@example.com", admin=True, strategy="admin")
     auth.sign_in("admin@example.com")
-    return result.output.strip()
+    return user_id
 
 
 @pytest.fixture
-def ada(runner):
+def ada(app):
     """The id of an ordinary user, ada@example.com, signed in nowhere."""
-    result = runner.invoke(args=["users", "create", "ada@example.com"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip()
+    return make_user(app, "ada@example.com", strategy="admin")
 
 
 @pytest.fixture
@@ -117,3 +121,127 @@ def waiting_tab():
     """A new browser that signs up (through the form, with its CSRF token) on the server at
     `base_url` and keeps its waiting tab: waiting_tab(base_url, email)."""
     return WaitingTab
+
+
+# -- helpers of the attack tests -----------------------------------------------------------
+
+
+def post_form(client, path, **data):
+    return client.post(path, data={"csrf_token": csrf_token(client), **data})
+
+
+def v1(client, key, method, path, payload=None, **kwargs):
+    return client.open(
+        f"/v1{path}",
+        method=method,
+        headers={"Authorization": f"Bearer {key}"},
+        json=payload,
+        **kwargs,
+    )
+
+
+def count(app, model) -> int:
+    with work(app):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def audit_rows(app) -> int:
+    return count(app, AuditEvent)
+
+
+def leaks(secret: str, text_: str, window: int = 16) -> bool:
+    """Whether the text holds the secret or any 16 characters of it (a truncated log line)."""
+    return any(secret[i : i + window] in text_ for i in range(len(secret) - window + 1))
+
+
+# -- every route, with real ids ------------------------------------------------------------
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture
+def real_ids(app, client, auth, admin, ada, mailbox):
+    """A value for every URL argument of the app, naming a real row the admin's client may use:
+    an attempt it started, its own unverified address, ada, a session, a token, a key."""
+    attempt = auth.start("sign-in", "admin@example.com").location.rsplit("/", 1)[1]
+    post_form(client, "/user/email-addresses", email_address="admin2@example.com")
+    secret = make_secret_key(app, "attacks")
+    token_id, _ = mint_token(app, ada)
+    with work(app):
+        ids = {
+            "attempt_id": attempt,
+            "address_id": db.session.scalar(
+                select(EmailAddress.id).where(EmailAddress.normalized == "admin2@example.com")
+            ),
+            "user_id": ada,
+            "session_id": db.session.scalar(text("SELECT id FROM sessions LIMIT 1")),
+            "token_id": token_id,
+            "sign_in_token_id": token_id,
+            "kind": "sign_in",  # /sign-in/… and /api/sign-ins/… alike
+            "key_id": db.session.scalar(
+                select(SecretKey.id).where(SecretKey.key_hash == hash_token(secret))
+            ),
+            "message_id": mailbox.messages()[-1].id,
+            "filename": "css/app.css",
+        }
+    # /v1 names its ids after their objects.
+    ids["email_address_id"] = ids["address_id"]
+    return ids
+
+
+def routes(app, ids, methods):
+    """(method, path) of every rule answering one of `methods`: a new route cannot be missed,
+    and one with an argument nobody filled in fails here until a real id is added above."""
+    for rule in app.url_map.iter_rules():
+        args = {}
+        for name in rule.arguments:
+            choices = getattr(rule._converters[name], "items", None)
+            assert choices or name in ids, f"{rule.rule}: add a real value for {name}"
+            args[name] = sorted(choices)[0] if choices else ids[name]
+        for method in sorted(rule.methods & methods):
+            yield method, rule.build(args)[1]
+
+
+# -- an SMTP server in process ---------------------------------------------------------------
+
+
+class Inbox:
+    """What an SMTP server received: envelope recipients and the parsed message."""
+
+    def __init__(self):
+        self.received = []
+
+    @property
+    def messages(self) -> list:
+        return [message for _, message in self.received]
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+def received(inbox, count_: int):
+    """The messages the server has, once it has `count_` of them (or after 5 s)."""
+    deadline = time.monotonic() + 5
+    while len(inbox.received) < count_ and time.monotonic() < deadline:
+        time.sleep(0.02)  # sending happens off the request
+    return inbox.received
+
+
+@pytest.fixture
+def smtp(make_app):
+    """An app that sends over SMTP to an in-process server; yields (app, inbox)."""
+    port = free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app = make_app(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_DELIVERY=None,
+        MAIL_SUPPRESS_SEND=False,
+        RATELIMIT_ENABLED=False,
+    )
+    yield app, inbox
+    controller.stop()

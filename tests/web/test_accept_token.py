@@ -3,23 +3,18 @@
 import pytest
 
 from app import clock
-from app.auth.sign_in_tokens import mint_sign_in_token, revoke_sign_in_token
-from app.auth.users import create_user
+from app.auth.sign_in_tokens import revoke_sign_in_token
 from app.extensions import db
-from tests.conftest import csrf_token, work
+from tests.conftest import csrf_token
+from tests.factory import make_user, mint_token, work
 
 
 @pytest.fixture
 def mint(app):
-    with work(app):
-        user = create_user("ada@example.com", "ada@example.com", clock.now())
-        db.session.commit()
-        user_id = user.id
+    user_id = make_user(app, "ada@example.com")
 
     def make(**kwargs):
-        with work(app):
-            row, token = mint_sign_in_token(user_id, clock.now(), **kwargs)
-            return row.id, token
+        return mint_token(app, user_id, **kwargs)
 
     make.user_id = user_id
     return make

@@ -6,11 +6,10 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from app import clock
-from app.auth.users import create_user
 from app.extensions import db
 from app.models import EmailAddress, SignInToken, User
 from tests.conftest import Auth, csrf_token, path_of
+from tests.factory import make_user
 
 
 def admin_routes(app, method: str):
@@ -58,8 +57,8 @@ def test_every_admin_route_sends_signed_out_visitors_to_sign_in_and_back(app, cl
         assert response.status_code == 302 and response.location.startswith("/sign-in"), path
 
 
-def test_sign_in_returns_the_admin_to_the_page_they_asked_for(client, runner, auth):
-    runner.invoke(args=["users", "create", "admin@example.com", "--admin"])
+def test_sign_in_returns_the_admin_to_the_page_they_asked_for(app, client, auth):
+    make_user(app, "admin@example.com", admin=True)
     assert client.get("/admin/settings").location == "/sign-in?redirect_url=/admin/settings"
     auth.start("sign-in", "admin@example.com", redirect_url="/admin/settings")
     assert auth.open_and_confirm("admin@example.com").location == "/admin/settings"
@@ -109,10 +108,8 @@ def test_admin_pages_use_the_stylesheet_and_no_inline_script_or_style(client, ad
 
 @pytest.fixture
 def thirty(app):
-    with app.app_context():
-        for n in range(30):
-            create_user(f"user{n}@example.com", f"user{n}@example.com", clock.now())
-        db.session.commit()
+    for n in range(30):
+        make_user(app, f"user{n}@example.com")
 
 
 def rows(response, kind="user") -> int:

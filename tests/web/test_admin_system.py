@@ -11,6 +11,7 @@ from app.auth.audit import record
 from app.extensions import db
 from app.models import EmailLink, SecretKey, Setting, SignInToken
 from tests.conftest import Auth, Mailbox
+from tests.factory import make_user
 
 
 def text(response) -> str:
@@ -61,7 +62,7 @@ def test_a_key_without_a_name_is_unnamed(app, admin, post):
 def test_settings_page_shows_the_environment_defaults(make_app):
     app = make_app(ALLOWED_REDIRECT_ORIGINS=["https://shop.example.com"])
     client = app.test_client()
-    app.test_cli_runner().invoke(args=["users", "create", "admin@example.com", "--admin"])
+    make_user(app, "admin@example.com", admin=True)
     Auth(client, Mailbox(app)).sign_in("admin@example.com")
     page = text(client.get("/admin/settings"))
     for name in ("REQUIRE_SAME_CLIENT", "ENUMERATION_PROTECTION", "EMAIL_LINK_TTL"):

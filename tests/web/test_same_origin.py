@@ -1,15 +1,13 @@
-"""Form posts must come from this site: Sec-Fetch-Site, else Origin, says where one came from
-(app/views/same_origin.py, in place of Flask-WTF's Referer check over HTTPS)."""
+"""Requests from other sites: form posts must come from this site (Sec-Fetch-Site, else Origin,
+says where one came from: app/views/same_origin.py, in place of Flask-WTF's Referer check over
+HTTPS), the cookie API refuses other sites, and nothing is readable across origins."""
 
 import re
 
 import pytest
 
-from app import clock
-from app.auth.secret_keys import create_secret_key
-from app.auth.users import create_user
-from app.extensions import db
 from tests.conftest import csrf_token
+from tests.factory import make_secret_key, make_user
 
 CSRF_FAILURE = "This form has expired or was not sent from this site"
 
@@ -98,10 +96,7 @@ def test_the_cookie_api_refuses_a_cross_site_post_and_the_key_api_does_not(app, 
     same_origin = {**headers, "Sec-Fetch-Site": "same-origin"}
     assert site.post(cancel, headers=same_origin, base_url="https://localhost").status_code == 200
 
-    with app.app_context():
-        user_id = create_user("grace@example.com", "grace@example.com", clock.now()).id
-        key = create_secret_key("tests", clock.now())[1]
-        db.session.commit()
+    user_id, key = make_user(app, "grace@example.com"), make_secret_key(app)
     response = site.post(
         "/v1/sign_in_tokens",
         json={"user_id": user_id},
@@ -109,3 +104,20 @@ def test_the_cookie_api_refuses_a_cross_site_post_and_the_key_api_does_not(app, 
         base_url="https://localhost",
     )
     assert response.status_code == 200
+
+
+def test_a_waiting_tab_cannot_be_read_across_origins(client, auth):
+    location = auth.start("sign-up", "grace@example.com").location
+    response = client.get(location.replace("/sign-up/", "/api/sign-ups/"))
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert re.match(r"sua_", location.rsplit("/", 1)[1])
+
+
+def test_the_frontend_api_refuses_other_sites_even_with_a_token(client, auth):
+    """Fetch metadata says where a request comes from: another site's page gets a 403, and its
+    posts the answer of every post from another site (app/views/same_origin.py), a 400."""
+    location = auth.start("sign-up", "grace@example.com").location
+    api = location.replace("/sign-up/", "/api/sign-ups/")
+    headers = {"X-CSRFToken": csrf_token(client), "Sec-Fetch-Site": "cross-site"}
+    assert client.get(api, headers=headers).status_code == 403
+    assert client.post(f"{api}/cancel", headers=headers).status_code == 400

@@ -1,24 +1,14 @@
 """Delivery to a real SMTP server (aiosmtpd): the link works; a server down loses nothing."""
 
-import email
 import re
 import time
-from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from app.mail import DELIVERED_BODY
 from tests.conftest import LINK, csrf_token, free_port, path_of
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
+from tests.web.conftest import Inbox
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Client, Session
 from tests.conftest import csrf_token
+from tests.factory import make_user, mint_token
 from tests.http import browser_opener, race
 
 LIMIT = 60  # TOKEN_REQUESTS_PER_IP's default
@@ -92,10 +93,8 @@ def test_a_link_gives_a_new_browser_a_client_only_when_it_spends_it(app, auth, m
         assert count(Client) == 2
 
 
-def test_a_new_browser_that_spends_a_token_gets_its_client_and_session(app, runner):
-    user = runner.invoke(args=["users", "create", "ada@example.com"]).output.strip()
-    url = runner.invoke(args=["sign-in-tokens", "create", user]).output.strip()
-    token = re.search(r"token=(\S+)", url).group(1)
+def test_a_new_browser_that_spends_a_token_gets_its_client_and_session(app):
+    _, token = mint_token(app, make_user(app, "ada@example.com"))
     browser = app.test_client()
     done = browser.post("/accept-token", data={"csrf_token": csrf_token(browser), "token": token})
     assert done.status_code == 302
