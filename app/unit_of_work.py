@@ -93,6 +93,8 @@ def unit_of_work():
 def register(app: Flask) -> None:
     @app.after_request
     def end_unit_of_work(response):
+        if not db.session.registry.has():
+            return response  # the request never used the database: nothing to end
         # A request that failed (any error status) keeps nothing of its work but what it kept.
         if response.status_code >= 400:
             rollback()
