@@ -3,17 +3,11 @@ HTTP status, a page, a SPEC §5 code) is for the views to say, in one table: app
 
 import math
 
+from app.refusals import Refusal
 
-class AuthError(Exception):
-    """A failure the person can understand: `message` is shown to them as it is."""
 
-    message = "Something went wrong."
-    param = None
-
-    def __init__(self, message: str | None = None, *, param: str | None = None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
-        self.param = param or self.param
+class AuthError(Refusal):
+    """The domain's refusals: a flow, a token or an account says no."""
 
 
 class InvalidEmail(AuthError):

@@ -37,21 +37,16 @@ from app.auth.errors import (
     UserBanned,
 )
 from app.extensions import limiter
+from app.refusals import Refusal
 
 
-class RequestError(Exception):
+class RequestError(Refusal):
     """A request refused before the domain sees it (its shape, its credentials): a views' error,
     so it says its own status and SPEC §5 code."""
 
     status = 400
     code = "malformed_request"
     message = "The request could not be understood."
-    param = None
-
-    def __init__(self, message: str | None = None, *, param: str | None = None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
-        self.param = param or self.param
 
 
 # Each domain error -> (HTTP status, SPEC §5 code); one not listed is answered as its nearest
@@ -86,17 +81,17 @@ ANSWERS = {
 }
 
 
-def _answer_of(error: AuthError | RequestError) -> tuple[int, str]:
+def _answer_of(error: Refusal) -> tuple[int, str]:
     if isinstance(error, RequestError):
         return error.status, error.code
     return next(ANSWERS[kind] for kind in type(error).__mro__ if kind in ANSWERS)
 
 
-def status_of(error: AuthError | RequestError) -> int:
+def status_of(error: Refusal) -> int:
     return _answer_of(error)[0]
 
 
-def retry_headers(error: AuthError | RequestError) -> dict:
+def retry_headers(error: Refusal) -> dict:
     """Retry-After for a refusal that says when to come back (RateLimited)."""
     seconds = getattr(error, "retry_after", None)
     return {"Retry-After": str(seconds)} if seconds else {}
@@ -174,9 +169,8 @@ def _retry_after_seconds() -> int:
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(AuthError)
-    @app.errorhandler(RequestError)
-    def refused(error: AuthError | RequestError):
+    @app.errorhandler(Refusal)
+    def refused(error: Refusal):
         status, code = _answer_of(error)
         return error_response(
             status, code, error.message, param=error.param, headers=retry_headers(error)
