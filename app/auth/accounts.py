@@ -12,7 +12,7 @@ from app.auth.email_verification import start_email_verification
 from app.auth.errors import EmailTaken, FormParamInvalid, NotFound, OwnAccount
 from app.auth.origin import Origin
 from app.auth.sessions import revoke_user_sessions
-from app.auth.users import create_user, flush_unless_taken, owner_of
+from app.auth.users import create_user, flush_unless_taken, owner_of, unless_taken
 from app.extensions import db
 from app.models import EmailAddress, User
 
@@ -72,7 +72,8 @@ def create_user_with_addresses(
     if len(set(keys)) != len(keys) or any(owner_of(key) for key in keys):
         raise EmailTaken(param="email_address")
     first_email, first_key = checked[0]
-    user = create_user(first_email, first_key, now, origin, strategy="admin")
+    with unless_taken():  # the checks above cannot see a request racing this one
+        user = create_user(first_email, first_key, now, origin, strategy="admin")
     for email, normalized in checked[1:]:
         user.email_addresses.append(
             EmailAddress(

@@ -1,5 +1,6 @@
 """Users as the flows see them: find the owner of an address, or make a new user."""
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
@@ -56,14 +57,21 @@ def create_user(
     return user
 
 
-def flush_unless_taken() -> None:
-    """Flush; if another request verified the same address a moment ago, say it is taken.
+@contextmanager
+def unless_taken():
+    """If a flush in the block finds that another request verified the same address a moment
+    ago, say it is taken.
 
     The unique index on verified addresses decides races that the checks before cannot. The
     failed flush leaves the session unusable until rolled back, and the whole work fails with it.
     """
     try:
-        db.session.flush()
+        yield
     except IntegrityError:
         db.session.rollback()
         raise EmailTaken() from None
+
+
+def flush_unless_taken() -> None:
+    with unless_taken():
+        db.session.flush()
