@@ -92,6 +92,11 @@ SETTINGS = {
     # Seconds cleanup keeps audit rows (0: for ever), and clients nothing refers to any more.
     "AUDIT_RETENTION": (365 * 86400, parse_seconds),
     "CLIENT_RETENTION": (30 * 86400, parse_seconds),
+    # The OpenID provider's token lifetimes (SPEC §9), and the /v1 session tokens'.
+    "OIDC_ID_TOKEN_TTL": (600, parse_seconds),
+    "OIDC_ACCESS_TOKEN_TTL": (600, parse_seconds),
+    "OIDC_REFRESH_TOKEN_TTL": (2_592_000, parse_seconds),
+    "SESSION_TOKEN_TTL": (60, parse_seconds),
     "MAIL_SEND_INLINE": (False, parse_bool),
     # Whether a /v1 secret key may mint a sign-in token for an admin, i.e. become one.
     "API_SIGN_IN_TOKENS_FOR_ADMINS": (False, parse_bool),
