@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import cli
+    from app.oauth import server as oauth_server
     from app.views import (
         accept_token,
         admin,
@@ -70,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
         dev,
         errors,
         frontend_api,
+        oauth,
+        oauth_api,
         pages,
         profile,
         verify,
@@ -87,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
         accept_token,
         frontend_api,
         backend_api,
+        oauth,
+        oauth_api,
         admin,
         admin_system,
     ):
@@ -95,3 +100,4 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(dev.bp)
     errors.register(app)
     cli.register(app)
+    oauth_server.register(app)

@@ -89,6 +89,9 @@ SETTINGS = {
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),
     # Requests per IP to the token pages, /verify and /accept-token (GET and POST together).
     "TOKEN_REQUESTS_PER_IP": ("60 per minute", str),
+    # Requests per IP to /oauth/token, /userinfo, /revoke and /introspect, which apps call from
+    # their servers: one app's server speaks for all its users, so the limit is generous.
+    "OAUTH_REQUESTS_PER_IP": ("600 per minute", str),
     # Seconds cleanup keeps audit rows (0: for ever), and clients nothing refers to any more.
     "AUDIT_RETENTION": (365 * 86400, parse_seconds),
     "CLIENT_RETENTION": (30 * 86400, parse_seconds),

@@ -64,3 +64,16 @@ def make_session(app, user_id: str) -> str:
     with work(app):
         origin = Origin(client_id=ensure_client_id(make_token(), "tests"), ip="127.0.0.1")
         return accept_sign_in_token(token, origin, clock.now()).session.id
+
+
+def make_oauth_app(
+    app, redirect_uri: str = "http://127.0.0.1:9/callback", *, public=False, first_party=False
+) -> tuple[str, str | None]:
+    """An OAuth application; returns (client_id, client_secret or None for a public one)."""
+    from app.oauth.applications import create_application
+
+    with work(app):
+        application, secret = create_application(
+            "Example App", [redirect_uri], public=public, first_party=first_party
+        )
+        return application.id, secret

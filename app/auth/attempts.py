@@ -32,6 +32,7 @@ from app.models.attempts import (
     PENDING,
 )
 from app.models.mail import SENT
+from app.oauth.applications import asking_app_name
 
 ABANDON_AFTER = timedelta(hours=24)
 
@@ -110,6 +111,8 @@ def _new_link(
         # Whoever verifies an address is shown the account it joins (a stranger must not be led
         # to add their address to somebody else's account by one click).
         account=account_joined_by(attempt),
+        # An app's sign-in (SPEC §9) says which app the person goes on to.
+        app_name=asking_app_name(attempt.redirect_url),
         url=None if email_case in CASES_WITHOUT_LINK else url,
         minutes=max(1, ttl // 60),
         expire_at=attempt.expire_at,

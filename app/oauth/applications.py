@@ -2,7 +2,7 @@
 
 import ipaddress
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import delete, select
 
@@ -156,3 +156,16 @@ def describe(application: OAuthApplication) -> dict:
         "type": "public" if application.public else "confidential",
         "first_party": application.first_party,
     }
+
+
+def asking_app_name(redirect_url: str | None) -> str | None:
+    """The name of the app a sign-in is for, when it goes on to /oauth/authorize: the email
+    and the waiting page name it."""
+    if not redirect_url:
+        return None
+    parts = urlsplit(redirect_url)
+    if parts.scheme or parts.netloc or parts.path != "/oauth/authorize":
+        return None
+    client_ids = parse_qs(parts.query).get("client_id") or [None]
+    application = find_application(client_ids[0])
+    return application.name if application else None

@@ -12,3 +12,7 @@ email_rate_limit = limiter.shared_limit(
 token_rate_limit = limiter.shared_limit(
     lambda: current_app.config["TOKEN_REQUESTS_PER_IP"], scope="token-ip"
 )
+# The OpenID provider's machine endpoints: every call checks a secret or a token.
+oauth_rate_limit = limiter.shared_limit(
+    lambda: current_app.config["OAUTH_REQUESTS_PER_IP"], scope="oauth-ip"
+)

@@ -13,6 +13,7 @@ from app.auth.attempts import (
 )
 from app.auth.email_links import activate_attempt
 from app.auth.errors import AuthError, NotFound
+from app.oauth.applications import asking_app_name
 from app.views.client import current_origin
 from app.views.errors import retry_headers, status_of
 from app.views.frontend_api import deliver_if_overdue, page_state
@@ -63,7 +64,12 @@ def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
     }
     purpose = "sign in" if kind == "sign_in" else "sign up"
     return render_waiting_page(
-        attempt, urls, error, purpose=purpose, cancel_label="Use another email address"
+        attempt,
+        urls,
+        error,
+        purpose=purpose,
+        cancel_label="Use another email address",
+        app_name=asking_app_name(attempt.redirect_url),
     )
 
 
