@@ -14,6 +14,7 @@ from app.auth.errors import AuthError
 from app.auth.sessions import get_session, list_sessions, revoke_session, sign_out_other_sessions
 from app.models.attempts import EMAIL_ADDRESS
 from app.models.sessions import ACTIVE
+from app.oauth.consent import connected_applications, disconnect
 from app.unit_of_work import doom
 from app.views.client import current_origin
 from app.views.errors import status_of
@@ -42,6 +43,7 @@ def render_profile(error: AuthError | None = None, typed: str = ""):
         user=user,
         sessions=sessions,
         this_session=current_user.session.id,
+        connected=connected_applications(user.id),
         error=error,
         typed=typed,
         now=clock.now(),
@@ -168,3 +170,10 @@ def revoke_others():
         current_user.user.id, current_user.session.id, clock.now(), current_origin()
     )
     return done(f"Signed out of {count} other browser{'s' if count != 1 else ''}.")
+
+
+@bp.post("/connected-apps/<application_id>/disconnect")
+def disconnect_app(application_id: str):
+    """The app loses this person's consent and every token it holds for them."""
+    disconnect(current_user.user.id, application_id, current_origin(), clock.now())
+    return done("Disconnected. The app must ask you again to sign you in.")

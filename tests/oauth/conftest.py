@@ -68,10 +68,10 @@ class RelyingParty:
             data.setdefault("client_id", self.client_id)
         return self.client.post("/oauth/token", data=data, auth=auth)
 
-    def exchange(self, code, **extra):
+    def exchange(self, issued_code, **extra):
         data = {
             "grant_type": "authorization_code",
-            "code": code,
+            "code": issued_code,
             "redirect_uri": self.redirect_uri,
             "code_verifier": self.verifier,
         }
@@ -83,3 +83,24 @@ class RelyingParty:
 def rp(app, client):
     client_id, secret = make_oauth_app(app)
     return RelyingParty(client, client_id, secret)
+
+
+@pytest.fixture
+def signed_in(user_email, auth):
+    """The test client signed in to Latchkey as user_email."""
+    auth.sign_in(user_email)
+    return user_email
+
+
+def issue_tokens(rp, **authorize_params) -> dict:
+    """Authorize (consenting when asked) and exchange the code: the token response's JSON."""
+    response = rp.authorize(**authorize_params)
+    if response.status_code == 200:
+        response = rp.consent(response)
+    answer = rp.exchange(rp.code_from(response))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
