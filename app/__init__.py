@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from app.views import (
         accept_token,
         admin,
+        admin_oauth,
         admin_system,
         backend_api,
         dev,
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         backend_api,
         admin,
         admin_system,
+        admin_oauth,
     ):
         app.register_blueprint(module.bp)
     if app.config["MAIL_DELIVERY"] == "dev_mailbox":

@@ -14,6 +14,7 @@ from app.auth.secret_keys import create_secret_key
 from app.auth.sign_in_tokens import accept_sign_in_token, mint_sign_in_token
 from app.auth.tokens import make_token
 from app.auth.users import create_user
+from app.oauth.applications import create_application
 from app.unit_of_work import unit_of_work
 
 
@@ -64,3 +65,13 @@ def make_session(app, user_id: str) -> str:
     with work(app):
         origin = Origin(client_id=ensure_client_id(make_token(), "tests"), ip="127.0.0.1")
         return accept_sign_in_token(token, origin, clock.now()).session.id
+
+
+def make_oauth_app(
+    app, name: str = "Shop", redirect_uris=("https://shop.example.com/callback",), **options
+) -> tuple[str, str | None]:
+    """An OAuth application (options: public, first_party); returns (its client id, its secret
+    or None for a public app)."""
+    with work(app):
+        application, secret = create_application(name, list(redirect_uris), **options)
+        return application.id, secret
