@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from app.views import (
         accept_token,
         admin,
+        admin_oauth,
         admin_system,
         backend_api,
         dev,
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         oauth_api,
         admin,
         admin_system,
+        admin_oauth,
     ):
         app.register_blueprint(module.bp)
     if app.config["MAIL_DELIVERY"] == "dev_mailbox":

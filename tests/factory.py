@@ -14,6 +14,7 @@ from app.auth.secret_keys import create_secret_key
 from app.auth.sign_in_tokens import accept_sign_in_token, mint_sign_in_token
 from app.auth.tokens import make_token
 from app.auth.users import create_user
+from app.oauth.applications import create_application
 from app.unit_of_work import unit_of_work
 
 
@@ -67,13 +68,16 @@ def make_session(app, user_id: str) -> str:
 
 
 def make_oauth_app(
-    app, redirect_uri: str = "http://127.0.0.1:9/callback", *, public=False, first_party=False
+    app,
+    name: str = "Example App",
+    redirect_uris=("http://127.0.0.1:9/callback",),
+    *,
+    public=False,
+    first_party=False,
 ) -> tuple[str, str | None]:
-    """An OAuth application; returns (client_id, client_secret or None for a public one)."""
-    from app.oauth.applications import create_application
-
+    """An OAuth application; returns (its client id, its secret or None for a public app)."""
     with work(app):
         application, secret = create_application(
-            "Example App", [redirect_uri], public=public, first_party=first_party
+            name, list(redirect_uris), public=public, first_party=first_party
         )
         return application.id, secret

@@ -37,7 +37,8 @@ def check_redirect_uri(uri: str) -> str:
         raise RedirectUriInvalid(f"Not a redirect URI: {uri[:80]!r}.")
     try:
         parts = urlsplit(uri)
-        host = parts.hostname or ""
+        # Reading .port raises ValueError for a port that is not one (":99999", ":x").
+        host, _port = parts.hostname or "", parts.port
     except ValueError as error:
         raise RedirectUriInvalid(f"Not a redirect URI: {uri[:80]!r}.") from error
     if parts.scheme not in ("https", "http") or not host:
@@ -110,10 +111,13 @@ def update_application(
     application: OAuthApplication, *, name=None, redirect_uris=None, actor_id=None
 ):
     """A new name or set of redirect URIs; codes already sent to a removed URI stop working."""
+    # Both checked before either is set: a refused change leaves the row as it was.
+    name = None if name is None else _checked_name(name)
+    redirect_uris = None if redirect_uris is None else _checked_uris(redirect_uris)
     if name is not None:
-        application.name = _checked_name(name)
+        application.name = name
     if redirect_uris is not None:
-        application.redirect_uris = _checked_uris(redirect_uris)
+        application.redirect_uris = redirect_uris
         db.session.execute(
             delete(OAuthCode).where(
                 OAuthCode.application_id == application.id,

@@ -37,6 +37,7 @@ from app.auth.errors import (
     UserBanned,
 )
 from app.extensions import limiter
+from app.oauth.applications import RedirectUriInvalid
 from app.refusals import Refusal
 
 
@@ -78,6 +79,7 @@ ANSWERS = {
     TokenRevoked: (410, "form_param_value_invalid"),
     TokenAlreadyUsed: (410, "form_param_value_invalid"),
     TokenUserBanned: (403, "form_param_value_invalid"),
+    RedirectUriInvalid: (422, "form_param_value_invalid"),
 }
 
 

@@ -21,7 +21,7 @@ from app.auth.tokens import hash_token
 from app.extensions import db
 from app.models import AuditEvent, EmailAddress, SecretKey
 from tests.conftest import csrf_token, free_port
-from tests.factory import make_secret_key, make_user, mint_token, work
+from tests.factory import make_oauth_app, make_secret_key, make_user, mint_token, work
 from tests.http import browser_opener, cookie_header
 
 
@@ -162,11 +162,13 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 @pytest.fixture
 def real_ids(app, client, auth, admin, ada, mailbox):
     """A value for every URL argument of the app, naming a real row the admin's client may use:
-    an attempt it started, its own unverified address, ada, a session, a token, a key."""
+    an attempt it started, its own unverified address, ada, a session, a token, a key, an
+    OAuth application."""
     attempt = auth.start("sign-in", "admin@example.com").location.rsplit("/", 1)[1]
     post_form(client, "/user/email-addresses", email_address="admin2@example.com")
     secret = make_secret_key(app, "attacks")
     token_id, _ = mint_token(app, ada)
+    client_id, _ = make_oauth_app(app)
     with work(app):
         ids = {
             "attempt_id": attempt,
@@ -183,6 +185,7 @@ def real_ids(app, client, auth, admin, ada, mailbox):
             ),
             "message_id": mailbox.messages()[-1].id,
             "filename": "css/app.css",
+            "client_id": client_id,
         }
     # /v1 names its ids after their objects.
     ids["email_address_id"] = ids["address_id"]
