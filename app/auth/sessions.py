@@ -65,16 +65,24 @@ def load_session(session_id: str, now: datetime) -> Session | None:
     session = db.session.scalar(
         select(Session).options(joinedload(Session.user)).where(Session.id == session_id)
     )
-    if session is None or session.status != ACTIVE or session.user.banned:
-        return None
-    timeout = setting("SESSION_INACTIVITY_TIMEOUT")
-    idle_too_long = timeout and session.last_active_at + timedelta(seconds=timeout) <= now
-    if session.expire_at <= now or idle_too_long:
-        keep_change(session, status=EXPIRED, ended_at=now)
+    if session is None or session.user.banned or not still_active(session, now):
         return None
     if clock.due_for_touch(session.last_active_at, now):
         keep_change(session, last_active_at=now)
     return session
+
+
+def still_active(session: Session, now: datetime) -> bool:
+    """Whether the session may still be used now. One past its lifetime or idle timeout is
+    marked expired for good, even if the work that noticed is then refused and rolled back."""
+    if session.status != ACTIVE:
+        return False
+    timeout = setting("SESSION_INACTIVITY_TIMEOUT")
+    idle_too_long = timeout and session.last_active_at + timedelta(seconds=timeout) <= now
+    if session.expire_at <= now or idle_too_long:
+        keep_change(session, status=EXPIRED, ended_at=now)
+        return False
+    return True
 
 
 def end_session(session_id: str, origin: Origin, now: datetime) -> None:
