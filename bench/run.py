@@ -110,6 +110,13 @@ def form_script(path: str, body: str, cookie: str) -> str:
     )
 
 
+def mint_script(session_id: str, api_secret: str) -> str:
+    return (
+        f'wrk.method = "POST"\nwrk.path = "/v1/sessions/{session_id}/tokens"\n'
+        f'wrk.headers["Authorization"] = "Bearer {api_secret}"\n'
+    )
+
+
 def consume_script(tokens_file: Path, csrf: str, cookie: str) -> str:
     # Each wrk thread takes every other token, so no token is spent twice.
     return f"""
@@ -227,6 +234,7 @@ def main() -> None:
         seed.users(SMALL)
         client_id = seed.client(secret)
         tokens, attempt_id = seed.live_links(20_000, client_id, EMAIL)
+        api_secret, session_id = seed.session_token_setup(EMAIL)
         seed.settle()
     tokens_file = TMP / "tokens.txt"
     env = {
@@ -254,6 +262,8 @@ def main() -> None:
         tokens_file.write_text("\n".join(tokens[1000:]) + "\n")
         consume = wrk(url, consume_script(tokens_file, csrf, cookie))
         report("link consume (req/s)", consume, base, ">= 0.40", consume >= 0.4 * base)
+        mint = wrk(url, mint_script(session_id, api_secret))
+        report("session-token mint (req/s)", mint, base, "-", None)
 
         samples = click_to_navigate(url, app)
         p50, p95 = statistics.median(samples), statistics.quantiles(samples, n=20)[18]

@@ -4,13 +4,15 @@ import os
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from app import clock
+from app.auth import signing_keys
+from app.auth.secret_keys import create_secret_key
 from app.auth.tokens import hash_token
 from app.extensions import db
 from app.ids import new_id
-from app.models import Attempt, Client, EmailAddress, EmailLink, User
+from app.models import Attempt, Client, EmailAddress, EmailLink, Session, User
 
 CHUNK = 10_000
 
@@ -142,6 +144,31 @@ def live_links(count: int, client_id: str, email: str) -> tuple[list[str], str]:
         ],
     )
     return tokens, rows[-1]["id"]
+
+
+def session_token_setup(email: str) -> tuple[str, str]:
+    """For the session-token figure: a secret key, an active session of `email`'s user on a
+    client of its own (the consume figure ends every session of the load generator's), and the
+    signing key made now, not by two workers racing for it. Returns (secret, session id)."""
+    now = clock.now()
+    _, secret = create_secret_key("bench", now)
+    signing_keys.current_key(now)
+    owner = select(EmailAddress.user_id).where(EmailAddress.normalized == email)
+    user_id = db.session.scalar(owner)
+    session_id = new_id("sess")
+    db.session.add(
+        Session(
+            id=session_id,
+            user_id=user_id,
+            client_id=client(secrets.token_urlsafe(32)),
+            last_active_at=now,
+            expire_at=now + timedelta(days=30),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.session.commit()
+    return secret, session_id
 
 
 def settle() -> None:

@@ -113,6 +113,11 @@ class SignInTokenCannotBeRevoked(AuthError):
     message = "Only a pending sign-in token can be revoked."
 
 
+class SessionNotActive(AuthError):
+    message = "This session is not active: it has ended, been revoked or expired."
+    param = "session_id"
+
+
 class TokenError(AuthError):
     """A sign-in token that cannot be used: each reason has its own page (SPEC §3)."""
 

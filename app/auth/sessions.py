@@ -65,31 +65,25 @@ def load_session(session_id: str, now: datetime) -> Session | None:
     session = db.session.scalar(
         select(Session).options(joinedload(Session.user)).where(Session.id == session_id)
     )
-    if session is None or session.status != ACTIVE or session.user.banned:
-        return None
-    if has_lapsed(session, now):
-        keep_change(session, status=EXPIRED, ended_at=now)
+    if session is None or not still_active(session, now):
         return None
     if clock.due_for_touch(session.last_active_at, now):
         keep_change(session, last_active_at=now)
     return session
 
 
-def has_lapsed(session: Session, now: datetime) -> bool:
-    """Whether an active session has outlived its lifetime or sat idle too long."""
+def still_active(session: Session | None, now: datetime) -> bool:
+    """Whether the session still signs its user in: what the cookie and every token tied to the
+    session ask. One past its lifetime or idle timeout is marked expired for good, even if the
+    work that noticed is then refused and rolled back."""
+    if session is None or session.status != ACTIVE or session.user.banned:
+        return False
     timeout = setting("SESSION_INACTIVITY_TIMEOUT")
     idle_too_long = timeout and session.last_active_at + timedelta(seconds=timeout) <= now
-    return session.expire_at <= now or bool(idle_too_long)
-
-
-def is_live(session: Session | None, now: datetime) -> bool:
-    """Whether the session still signs its user in: what every token tied to it asks."""
-    return (
-        session is not None
-        and session.status == ACTIVE
-        and not session.user.banned
-        and not has_lapsed(session, now)
-    )
+    if session.expire_at <= now or idle_too_long:
+        keep_change(session, status=EXPIRED, ended_at=now)
+        return False
+    return True
 
 
 def end_session(session_id: str, origin: Origin, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 A code is redeemed for a grant; the grant's tokens (access tokens, rotated refresh tokens) live
 and die together, and only while the session that authorized them is live: signing out or a
-revoked session ends them at once, because every use asks the session (`is_live`).
+revoked session ends them at once, because every use asks the session (`still_active`).
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from app.auth.audit import record, record_rejection
-from app.auth.sessions import is_live
+from app.auth.sessions import still_active
 from app.auth.settings import setting
 from app.auth.tokens import hash_token, plausible_token
 from app.extensions import db
@@ -111,7 +111,7 @@ def redeem_code(code: str, application: OAuthApplication, now: datetime) -> OAut
 def principal_of_code(row: OAuthCode, now: datetime) -> Principal | None:
     """Who the code speaks for, if the session that authorized it is still live."""
     session = db.session.get(Session, row.session_id)
-    if not is_live(session, now):
+    if not still_active(session, now):
         return None
     return Principal(user=row.user, session_id=row.session_id, auth_time=row.auth_time)
 
@@ -170,7 +170,7 @@ def _live(token: OAuthToken | None, now: datetime) -> bool:
         and token.revoked_at is None
         and token.expire_at > now
         and token.grant.revoked_at is None
-        and is_live(token.grant.session, now)
+        and still_active(token.grant.session, now)
     )
 
 

@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.auth.accounts import ORDERINGS, UserQuery
 from app.auth.settings import MAX_LIFETIME
+from app.auth.signing_keys import MAX_SESSION_TOKEN_TTL
 from app.v1.objects import Metadata, SessionStatus
 
 Text = Annotated[str, Field(max_length=2048)]
@@ -27,6 +28,14 @@ class NewSignInToken(Body):
         None, json_schema_extra={"minimum": 1, "maximum": MAX_LIFETIME}
     )
     redirect_url: Text | None = None
+
+
+class NewSessionToken(Body):
+    expires_in_seconds: int | None = Field(
+        None,
+        description="The token's life; SESSION_TOKEN_TTL (60) when left out",
+        json_schema_extra={"minimum": 1, "maximum": MAX_SESSION_TOKEN_TTL},
+    )
 
 
 def _as_list(value):

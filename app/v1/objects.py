@@ -188,6 +188,28 @@ class SignInToken(ApiObject):
         )
 
 
+class SessionToken(ApiObject):
+    object: Literal["token"] = "token"
+    jwt: str
+
+
+class Jwk(ApiObject):
+    """A public key that signs session tokens"""
+
+    # Only these members are ever answered: a private one (`d`, `p`, `q`…) could not reach
+    # the wire even if the stored JWK held it, as the model drops what it does not name.
+    use: Literal["sig"]
+    kty: Literal["RSA"]
+    kid: str
+    alg: Literal["RS256"]
+    n: str
+    e: str
+
+
+class Jwks(ApiObject):
+    keys: list[Jwk]
+
+
 class Deleted(ApiObject):
     object: str
     id: str

@@ -5,15 +5,17 @@ Each view's signature is its contract (app/v1/routes.py): the models it reads an
 from flask import Blueprint, current_app, g, jsonify, request
 
 from app import clock
-from app.auth import accounts, email_addresses, sessions, sign_in_tokens
+from app.auth import accounts, email_addresses, sessions, sign_in_tokens, signing_keys
 from app.auth.origin import Origin
 from app.auth.secret_keys import authenticate_secret_key
+from app.auth.session_tokens import mint_session_token
 from app.auth.tokens import hash_token
 from app.extensions import csrf, limiter
 from app.v1.inputs import (
     EmailAddressChanges,
     MetadataChanges,
     NewEmailAddress,
+    NewSessionToken,
     NewSignInToken,
     NewUser,
     SessionListing,
@@ -25,8 +27,10 @@ from app.v1.links import EMAIL_ADDRESS_LINKS, SIGN_IN_TOKEN_LINKS, USER_LINKS
 from app.v1.objects import (
     Deleted,
     EmailAddress,
+    Jwks,
     Session,
     SessionList,
+    SessionToken,
     SignInToken,
     TotalCount,
     User,
@@ -267,6 +271,25 @@ def revoke_session(session_id: str) -> Session:
     """Revoke a session"""
     session = sessions.get_session(session_id)
     return Session.of(sessions.revoke_session(session, clock.now(), origin(), actor()))
+
+
+@routes.post("/sessions/<id:session_id>/tokens")
+def create_session_token(session_id: str, body: NewSessionToken) -> SessionToken:
+    """Mint a session token (a JWT the SDKs verify) for an active session"""
+    session = sessions.get_session(session_id)
+    jwt = mint_session_token(session, clock.now(), body.expires_in_seconds)
+    return SessionToken(jwt=jwt)
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+@routes.get("/jwks")
+def get_jwks() -> Jwks:
+    """The public keys that sign session tokens (JWKS)"""
+    now = clock.now()
+    signing_keys.current_key(now)  # never an empty set: a verifier may load it before any mint
+    return Jwks.model_validate({"keys": signing_keys.published_keys(now)})
 
 
 @bp.get("/openapi.json")

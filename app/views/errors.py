@@ -29,6 +29,7 @@ from app.auth.errors import (
     OwnAccount,
     RateLimited,
     RedirectNotAllowed,
+    SessionNotActive,
     SignInTokenCannotBeRevoked,
     TokenAlreadyUsed,
     TokenExpired,
@@ -75,6 +76,9 @@ ANSWERS = {
     FormParamInvalid: (422, "form_param_value_invalid"),
     FormParamFormat: (422, "form_param_format_invalid"),
     SignInTokenCannotBeRevoked: (400, "sign_in_token_cannot_be_revoked"),
+    # SPEC §9 asks for a §5 code, and §5 has none for a session's state: a 400 with the one it
+    # uses for any state an action does not allow (a last verified address, deleted).
+    SessionNotActive: (400, "form_param_value_invalid"),
     TokenExpired: (410, "form_param_value_invalid"),
     TokenRevoked: (410, "form_param_value_invalid"),
     TokenAlreadyUsed: (410, "form_param_value_invalid"),
