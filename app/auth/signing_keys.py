@@ -63,7 +63,12 @@ def _longest_token_life() -> int:
 
 
 def published_keys(now: datetime) -> list[dict]:
-    """The public JWKs of the current key and of retired keys whose tokens may still be alive."""
+    """The public JWKs of the current key and of retired keys whose tokens may still be alive.
+
+    Never an empty set: a verifier may load it before the first token is signed, so the first
+    key is made here if need be.
+    """
+    current_key(now)
     oldest = now - timedelta(seconds=_longest_token_life())
     statement = select(SigningKey.public_jwk).where(
         (SigningKey.retired_at.is_(None)) | (SigningKey.retired_at > oldest)

@@ -172,8 +172,8 @@ def revoke_others():
     return done(f"Signed out of {count} other browser{'s' if count != 1 else ''}.")
 
 
-@bp.post("/connected-apps/<application_id>/disconnect")
-def disconnect_app(application_id: str):
+@bp.post("/connected-apps/<client_id>/disconnect")
+def disconnect_app(client_id: str):
     """The app loses this person's consent and every token it holds for them."""
-    disconnect(current_user.user.id, application_id, current_origin(), clock.now())
+    disconnect(current_user.user.id, client_id, current_origin(), clock.now())
     return done("Disconnected. The app must ask you again to sign you in.")

@@ -15,6 +15,10 @@ def app(make_app):
 
 # An attempt's kind is a word the URL must match (sign-in, sign-up), not an id.
 PLACEHOLDERS = {"kind": "sign_in"}
+# The OpenID provider's endpoints for apps' servers take client credentials or bearer tokens,
+# never cookies, so there is no CSRF token to ask for: a forged request proves nothing
+# (tests/oauth). /oauth/end-session without an id_token_hint only shows a confirmation page.
+OAUTH_MACHINE = {"/oauth/token", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect"}
 
 
 def post_routes(app):
@@ -34,9 +38,14 @@ def test_every_post_route_requires_a_csrf_token(app, client):
     assert "/sign-out" in routes and "/verify" in routes and len(routes) >= 8
     for path in routes:
         response = client.post(path, data={"email_address": "grace@example.com", "token": "x"})
-        if path.startswith("/v1/"):
-            # The backend API takes bearer keys, never cookies: a forged request has no key.
-            assert response.status_code == 401, path
+        if path.startswith("/v1/") or path in OAUTH_MACHINE:
+            # Bearer keys or client credentials, never cookies: a forged request has none (the
+            # token endpoint first asks which grant, then who the client is).
+            assert response.status_code in (400, 401) and "csrf" not in response.text, path
+            assert response.status_code == 401 or path == "/oauth/token", path
+            continue
+        if path == "/oauth/end-session":
+            assert "Sign out of Latchkey?" in response.get_data(as_text=True)
             continue
         assert response.status_code == 400, path
         assert "expired or was not sent from this site" in response.get_data(as_text=True) or (
@@ -58,8 +67,8 @@ def test_no_state_changing_route_works_without_the_csrf_token_when_signed_in(app
     before = audit_rows(app)
     forged = list(routes(app, real_ids, UNSAFE))
     for method, path in forged:
-        if path.startswith("/v1/"):
-            continue  # bearer keys, not cookies: covered above
+        if path.startswith("/v1/") or path in OAUTH_MACHINE | {"/oauth/end-session"}:
+            continue  # bearer keys, not cookies, or a confirmation page: covered above
         for extra in ({}, {"csrf_token": "forged"}):
             data = {"email_address": "eve@evil.example", "token": "x", **extra}
             response = client.open(path, method=method, data=data)
