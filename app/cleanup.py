@@ -7,7 +7,16 @@ from sqlalchemy import delete, exists, select, update
 
 from app.auth.settings import setting
 from app.extensions import db
-from app.models import AddressQuota, Attempt, AuditEvent, Client, OutboxMessage, Session
+from app.models import (
+    AddressQuota,
+    Attempt,
+    AuditEvent,
+    Client,
+    OAuthCode,
+    OAuthToken,
+    OutboxMessage,
+    Session,
+)
 from app.models.mail import SENT
 from app.models.sessions import ACTIVE, EXPIRED
 
@@ -30,8 +39,9 @@ def _delete_in_batches(model, condition, batch: int, key=None) -> int:
 def clean_up(now: datetime, batch: int = 1000) -> dict[str, int]:
     """Delete attempts abandoned over a week ago (their links go with them), sent email over a
     week old, sessions that ended over a week ago, audit rows older than AUDIT_RETENTION and
-    clients older than CLIENT_RETENTION that no attempt or session refers to; mark lapsed
-    sessions expired."""
+    clients older than CLIENT_RETENTION that no attempt or session refers to, OAuth codes a
+    week after they expired (a reused code is still recognised that long) and expired OAuth
+    tokens; mark lapsed sessions expired. (An OAuth grant goes with its session.)"""
     expired = db.session.execute(
         update(Session)
         .where(Session.status == ACTIVE, Session.expire_at <= now)
@@ -57,6 +67,8 @@ def clean_up(now: datetime, batch: int = 1000) -> dict[str, int]:
             batch,
             key=AddressQuota.normalized,
         ),
+        "oauth_codes": _delete_in_batches(OAuthCode, OAuthCode.expire_at < now - KEEP, batch),
+        "oauth_tokens": _delete_in_batches(OAuthToken, OAuthToken.expire_at < now, batch),
         "audit_events": _delete_old_audit_events(now, batch),
         # After attempts and sessions, so the clients they held are free to go in the same run.
         "clients": _delete_in_batches(Client, _unused_client(now), batch),

@@ -5,6 +5,7 @@ configuration; load comes from wrk on loopback. Set BENCH_DATABASE_URL for Postg
 (default: SQLite in a temporary folder) and BENCH_SCALE for the large-table figure.
 """
 
+import base64
 import http.client
 import os
 import re
@@ -117,8 +118,10 @@ def mint_script(session_id: str, api_secret: str) -> str:
     )
 
 
-def consume_script(tokens_file: Path, csrf: str, cookie: str) -> str:
-    # Each wrk thread takes every other token, so no token is spent twice.
+def spend_once_script(tokens_file: Path, path: str, headers: dict, body: str) -> str:
+    """POST `body` followed by a token from the file: each wrk thread takes every other token,
+    so no token is spent twice."""
+    lua_headers = ", ".join(f'["{name}"] = "{value}"' for name, value in headers.items())
     return f"""
 local threads = {{}}
 function setup(thread) thread:set("id", #threads) table.insert(threads, thread) end
@@ -130,10 +133,38 @@ end
 function request()
   local token = tokens[n]
   n = n + 2
-  return wrk.format("POST", "/verify", {{["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "{cookie}"}}, "csrf_token={csrf}&token=" .. token)
+  return wrk.format("POST", "{path}", {{{lua_headers}}}, "{body}" .. token)
 end
 """
+
+
+def consume_script(tokens_file: Path, csrf: str, cookie: str) -> str:
+    return spend_once_script(
+        tokens_file,
+        "/verify",
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        f"csrf_token={csrf}&token=",
+    )
+
+
+def oauth_scripts(oauth: dict, tokens_file: Path) -> dict[str, str]:
+    """wrk scripts for userinfo, introspection and refresh, as an app's server sends them."""
+    basic = base64.b64encode(f"{oauth['client_id']}:{oauth['secret']}".encode()).decode()
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {basic}"}
+    return {
+        "userinfo": (
+            'wrk.path = "/oauth/userinfo"\n'
+            f'wrk.headers["Authorization"] = "Bearer {oauth["access"]}"\n'
+        ),
+        "introspection": (
+            'wrk.method = "POST"\nwrk.path = "/oauth/introspect"\n'
+            f'wrk.body = "token={oauth["access"]}"\n'
+            + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in form.items())
+        ),
+        "refresh": spend_once_script(
+            tokens_file, "/oauth/token", form, "grant_type=refresh_token&refresh_token="
+        ),
+    }
 
 
 class Timer:
@@ -225,6 +256,8 @@ def click_to_navigate(url: str, app, runs: int = 20) -> list[float]:
 
 def main() -> None:
     print(f"database: {DATABASE_URL.split('@')[-1]}; scale: {SCALE:,}", flush=True)
+    port = free_port()
+    public_url = f"http://127.0.0.1:{port}"
     app = create_app(
         {"DATABASE_URL": DATABASE_URL, "SECRET_KEY": "bench", "MAIL_DELIVERY": "dev_mailbox"}
     )
@@ -235,6 +268,7 @@ def main() -> None:
         client_id = seed.client(secret)
         tokens, attempt_id = seed.live_links(20_000, client_id, EMAIL)
         api_secret, session_id = seed.session_token_setup(EMAIL)
+        oauth = seed.oauth_setup(session_id, 50_000, public_url)
         seed.settle()
     tokens_file = TMP / "tokens.txt"
     env = {
@@ -245,8 +279,7 @@ def main() -> None:
     }
     baseline, base_url = serve("bench.baseline:app", {}, free_port(), ready="/")
     floor, floor_url = serve("bench.floor:app", env, free_port())
-    port = free_port()
-    server, url = serve("wsgi:app", {**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"}, port)
+    server, url = serve("wsgi:app", {**env, "PUBLIC_URL": public_url}, port)
     try:
         cookie, csrf = session_cookie(url, secret)
         base = wrk(f"{base_url}/")
@@ -264,6 +297,10 @@ def main() -> None:
         report("link consume (req/s)", consume, base, ">= 0.40", consume >= 0.4 * base)
         mint = wrk(url, mint_script(session_id, api_secret))
         report("session-token mint (req/s)", mint, base, "-", None)
+        refresh_file = TMP / "refresh.txt"
+        refresh_file.write_text("\n".join(oauth["refresh"]) + "\n")
+        for figure, script in oauth_scripts(oauth, refresh_file).items():
+            report(f"OpenID {figure} (req/s)", wrk(url, script), base, "-", None)
 
         samples = click_to_navigate(url, app)
         p50, p95 = statistics.median(samples), statistics.quantiles(samples, n=20)[18]

@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import insert, select, text
 
@@ -12,7 +12,18 @@ from app.auth.secret_keys import create_secret_key
 from app.auth.tokens import hash_token
 from app.extensions import db
 from app.ids import new_id
-from app.models import Attempt, Client, EmailAddress, EmailLink, Session, User
+from app.models import (
+    Attempt,
+    Client,
+    EmailAddress,
+    EmailLink,
+    OAuthGrant,
+    OAuthToken,
+    Session,
+    User,
+)
+from app.models.oauth import ACCESS, REFRESH
+from app.oauth.applications import create_application
 
 CHUNK = 10_000
 
@@ -169,6 +180,56 @@ def session_token_setup(email: str) -> tuple[str, str]:
     )
     db.session.commit()
     return secret, session_id
+
+
+def oauth_setup(session_id: str, refresh_count: int, issuer: str) -> dict:
+    """For the OpenID figures: a confidential app, a grant of the session, a live RFC 9068
+    access token and `refresh_count` refresh tokens (each refresh spends one)."""
+    now = clock.now()
+    application, secret = create_application("bench", ["http://127.0.0.1:9/callback"])
+    user_id = db.session.get(Session, session_id).user_id
+    grant = OAuthGrant(
+        code_id=new_id("code"),
+        application_id=application.id,
+        user_id=user_id,
+        session_id=session_id,
+        scope="openid email offline_access",
+        auth_time=now,
+        created_at=now,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    day = now + timedelta(days=1)
+    jti = new_id("tok")
+    refresh = [secrets.token_urlsafe(32) for _ in range(refresh_count)]
+    rows = [dict(id=jti, grant_id=grant.id, kind=ACCESS, expire_at=day, created_at=now)]
+    rows += [
+        dict(
+            id=new_id("tok"),
+            grant_id=grant.id,
+            kind=REFRESH,
+            token_hash=hash_token(token),
+            expire_at=day,
+            created_at=now,
+        )
+        for token in refresh
+    ]
+    _chunked(OAuthToken, rows)
+    seconds = int(now.replace(tzinfo=UTC).timestamp())
+    claims = {
+        "iss": issuer,
+        "sub": user_id,
+        "aud": application.id,
+        "client_id": application.id,
+        "scope": grant.scope,
+        "sid": session_id,
+        "iat": seconds,
+        "exp": seconds + 86_400,
+        "jti": jti,
+    }
+    access = signing_keys.sign(claims, now, typ="at+jwt")
+    db.session.commit()
+    return {"client_id": application.id, "secret": secret, "access": access, "refresh": refresh}
 
 
 def settle() -> None:

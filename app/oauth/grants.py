@@ -101,6 +101,7 @@ def redeem_code(code: str, application: OAuthApplication, now: datetime) -> OAut
         )
     )
     if spent.rowcount == 1:
+        record("oauth.code_redeemed", user_id=row.user_id, subject_id=row.id)
         return row
     if row is not None and row.used_at is not None:
         revoke_grants(OAuthGrant.code_id == row.id, now=now)

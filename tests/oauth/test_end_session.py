@@ -1,0 +1,114 @@
+"""RP-initiated logout (/oauth/end-session): an ID token vouches for the request; without one
+the person is asked; the redirect goes only to a URI the app registered."""
+
+import pytest
+
+from tests.oauth.conftest import REDIRECT_URI, bearer, issue_tokens, query_of
+
+
+def signed_in_to_latchkey(client) -> bool:
+    return client.get("/user").status_code == 200
+
+
+def test_with_an_id_token_hint_it_signs_out_and_goes_back_with_the_state(client, rp, signed_in):
+    tokens = issue_tokens(rp)
+    answer = client.get(
+        "/oauth/end-session",
+        query_string={
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": REDIRECT_URI,
+            "state": "bye",
+        },
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(REDIRECT_URI)
+    assert query_of(answer.headers["Location"]) == {"state": "bye"}
+    assert not signed_in_to_latchkey(client)
+    assert client.get("/oauth/userinfo", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_the_hint_ends_its_own_session_even_from_another_browser(app, client, rp, signed_in):
+    tokens = issue_tokens(rp)
+    elsewhere = app.test_client()
+    answer = elsewhere.post("/oauth/end-session", data={"id_token_hint": tokens["id_token"]})
+    assert answer.status_code == 200 and "You are signed out" in answer.get_data(as_text=True)
+    assert not signed_in_to_latchkey(client)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://evil.example/",
+        "http://127.0.0.1:9/callback/../evil",
+        "http://127.0.0.1:9/callbackx",
+        "//evil.example",
+        "javascript:alert(1)",
+        "/user",
+    ],
+)
+def test_an_unregistered_post_logout_redirect_is_never_followed(client, rp, signed_in, uri):
+    tokens = issue_tokens(rp)
+    answer = client.get(
+        "/oauth/end-session",
+        query_string={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": uri},
+    )
+    assert answer.status_code == 200 and "Location" not in answer.headers
+    assert not signed_in_to_latchkey(client)
+
+
+def test_without_a_hint_the_person_is_asked_and_csrf_guards_the_answer(client, rp, signed_in):
+    asked = client.get(
+        "/oauth/end-session",
+        query_string={
+            "client_id": rp.client_id,
+            "post_logout_redirect_uri": REDIRECT_URI,
+            "state": "s",
+        },
+    )
+    assert asked.status_code == 200 and "Sign out of Latchkey?" in asked.get_data(as_text=True)
+    assert signed_in_to_latchkey(client)  # nothing happened yet
+    forged = client.post("/oauth/end-session/confirm", data={"query": "client_id=x"})
+    assert forged.status_code == 400 and signed_in_to_latchkey(client)
+
+    page = asked.get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[-1].split('"')[0]
+    query = page.split('name="query" value="')[1].split('"')[0].replace("&amp;", "&")
+    confirmed = client.post(
+        "/oauth/end-session/confirm", data={"csrf_token": token, "query": query}
+    )
+    assert confirmed.status_code == 302
+    assert query_of(confirmed.headers["Location"]) == {"state": "s"}
+    assert not signed_in_to_latchkey(client)
+
+
+def test_a_confirmed_sign_out_to_an_unregistered_uri_stays_here(client, rp, signed_in):
+    page = client.get(
+        "/oauth/end-session",
+        query_string={"client_id": rp.client_id, "post_logout_redirect_uri": "http://evil.example/"},
+    ).get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[-1].split('"')[0]
+    query = page.split('name="query" value="')[1].split('"')[0].replace("&amp;", "&")
+    answer = client.post("/oauth/end-session/confirm", data={"csrf_token": token, "query": query})
+    assert answer.status_code == 200 and "Location" not in answer.headers
+
+
+@pytest.mark.parametrize("hint", ["junk", "a.b.c", "x" * 5000])
+def test_a_bad_hint_is_an_error_page_and_signs_nobody_out(client, rp, signed_in, hint):
+    answer = client.get(
+        "/oauth/end-session",
+        query_string={"id_token_hint": hint, "post_logout_redirect_uri": REDIRECT_URI},
+    )
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    assert signed_in_to_latchkey(client)
+
+
+def test_a_hint_for_another_client_id_is_refused(app, client, rp, signed_in):
+    from tests.factory import make_oauth_app
+
+    tokens = issue_tokens(rp)
+    other, _ = make_oauth_app(app)
+    answer = client.get(
+        "/oauth/end-session",
+        query_string={"id_token_hint": tokens["id_token"], "client_id": other},
+    )
+    assert answer.status_code == 400 and signed_in_to_latchkey(client)
