@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 PGBIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint format install install-test browser clean bench soak
+.PHONY: run test lint format install install-test browser node-judge clean bench soak
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# openid-client, the outside judge of the OpenID provider (tests/browser/test_openid_client.py),
+# installed exactly as locked, again only when package.json or the lock file changes.
+JUDGE := tests/oidc_client
+$(JUDGE)/node_modules/.installed: $(JUDGE)/package.json $(JUDGE)/package-lock.json
+	npm ci --prefix $(JUDGE) --silent --no-audit --no-fund
+	touch $@
+
+node-judge: $(JUDGE)/node_modules/.installed
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -48,13 +57,13 @@ format: install-test
 # Branch coverage of app/ is printed, and the whole suite fails under this floor (96.4 % when it
 # was set); a run of some tests only (PYTEST_ARGS=…) is not held to it.
 COVERAGE_FLOOR := 95
-test: install-test browser lint
+test: install-test browser node-judge lint
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p playwright -p schemathesis.pytest.plugin \
 	  -p pytest_cov --cov --cov-report=term:skip-covered \
 	  $(if $(PYTEST_ARGS),,--cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(JUDGE)/node_modules
 
 # Benchmarks: ratios against a bare Flask endpoint served the same way, in the same run.
 /usr/bin/wrk:

@@ -162,14 +162,24 @@ def describe(application: OAuthApplication) -> dict:
     }
 
 
+def _authorize_request(redirect_url: str | None) -> tuple[OAuthApplication | None, dict]:
+    """The app and the parameters of a sign-in's redirect_url that goes on to /oauth/authorize."""
+    parts = urlsplit(redirect_url or "")
+    if not redirect_url or parts.scheme or parts.netloc or parts.path != "/oauth/authorize":
+        return None, {}
+    params = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    return find_application(params.get("client_id")), params
+
+
 def asking_app_name(redirect_url: str | None) -> str | None:
     """The name of the app a sign-in is for, when it goes on to /oauth/authorize: the email
     and the waiting page name it."""
-    if not redirect_url:
-        return None
-    parts = urlsplit(redirect_url)
-    if parts.scheme or parts.netloc or parts.path != "/oauth/authorize":
-        return None
-    client_ids = parse_qs(parts.query).get("client_id") or [None]
-    application = find_application(client_ids[0])
+    application, _ = _authorize_request(redirect_url)
     return application.name if application else None
+
+
+def asking_app_redirect_uri(redirect_url: str | None) -> str | None:
+    """Where a sign-in for an app ends: the registered redirect URI its authorize request names."""
+    application, params = _authorize_request(redirect_url)
+    uri = params.get("redirect_uri")
+    return uri if application and uri in application.redirect_uris else None

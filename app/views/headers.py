@@ -1,5 +1,7 @@
 """Security headers on every answer: the content security policy, framing, referrers, caching."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, g
 
 from app.auth.settings import setting
@@ -10,6 +12,16 @@ def no_store(response):
     keys): a shared or back-button cache must not show them to the next person at the screen."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def allow_form_target(url: str | None) -> None:
+    """Let this page's form end, through redirects, at `url`'s origin: browsers hold every
+    redirect after a form post to form-action, and Chromium blocks one outside it silently.
+    The OpenID consent form, and a sign-in link's form for an app, end at the app's
+    registered redirect URI."""
+    if url:
+        parts = urlsplit(url)
+        g.setdefault("form_targets", []).append(f"{parts.scheme}://{parts.netloc}")
 
 
 def content_security_policy(allowed_origins: list[str]) -> str:
@@ -25,9 +37,8 @@ def _set_security_headers(response):
     headers = response.headers
     if response.mimetype == "text/html":
         # Admins may change the allowed origins, so the policy is built per page.
-        headers.setdefault(
-            "Content-Security-Policy", content_security_policy(setting("ALLOWED_REDIRECT_ORIGINS"))
-        )
+        targets = [*setting("ALLOWED_REDIRECT_ORIGINS"), *g.get("form_targets", [])]
+        headers.setdefault("Content-Security-Policy", content_security_policy(targets))
     else:
         headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     headers.setdefault("X-Content-Type-Options", "nosniff")

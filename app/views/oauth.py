@@ -23,6 +23,7 @@ from app.oauth.grants import Principal
 from app.oauth.server import server
 from app.views.client import current_origin
 from app.views.errors import error_page
+from app.views.headers import allow_form_target
 
 bp = Blueprint("oauth", __name__)
 SCOPE_WORDS = {
@@ -105,6 +106,7 @@ def authorize():
 
 def _consent_page(grant, principal: Principal):
     scopes = grant.request.scope.split()
+    allow_form_target(grant.redirect_uri)  # Allow and Deny both answer the app there
     page = render_template(
         "oauth/consent.html",
         application=grant.client.application,
@@ -123,12 +125,14 @@ def end_session_request():
     except OAuth2Error as error:
         return error_page(400, error.description or error.error, title="Sign-out failed")
     if ending.needs_confirmation:
+        posted = request.method == "POST"
+        query = urlencode(request.form) if posted else request.query_string.decode()
+        # Its form goes on to the app's registered post_logout_redirect_uri, if it named one.
+        allow_form_target(_registered_logout_redirect(dict(parse_qsl(query))))
         return render_template(
             "oauth/end_session.html",
             application=ending.client.application if ending.client else None,
-            query=request.query_string.decode()
-            if request.method == "GET"
-            else urlencode(request.form),
+            query=query,
         )
     _sign_out((ending.id_token_claims or {}).get("sid"))
     return server().create_endpoint_response("end_session", ending) or _signed_out_page()

@@ -7,8 +7,10 @@ from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import LinkError
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by
+from app.oauth.applications import asking_app_redirect_uri
 from app.views.client import current_origin, spender_origin
 from app.views.errors import status_of
+from app.views.headers import allow_form_target
 from app.views.limits import token_rate_limit
 from app.views.login import sign_in_browser
 from app.views.waiting import after_sign_in_url
@@ -36,6 +38,10 @@ def show():
     except LinkError as error:
         return link_error_page(error)
     attempt = opened.attempt
+    if opened.same_client:
+        # Its form signs this browser in and goes on to redirect_url: for an app that needs no
+        # consent, /oauth/authorize answers it at once at its redirect URI.
+        allow_form_target(asking_app_redirect_uri(attempt.redirect_url))
     template = "auth/verify_same_client.html" if opened.same_client else "auth/verify_approve.html"
     return render_template(
         template,
