@@ -68,16 +68,15 @@ def make_session(app, user_id: str) -> str:
 
 
 def make_oauth_app(
-    app,
-    name: str = "Example App",
-    redirect_uris=("http://127.0.0.1:9/callback",),
-    *,
-    public=False,
-    first_party=False,
+    app, *redirect_uris: str, name: str = "Example App", public=False, first_party=False
 ) -> tuple[str, str | None]:
-    """An OAuth application; returns (its client id, its secret or None for a public app)."""
+    """An OAuth application with these redirect URIs (a loopback one if none is given);
+    returns (its client id, its secret or None for a public app)."""
     with work(app):
         application, secret = create_application(
-            name, list(redirect_uris), public=public, first_party=first_party
+            name,
+            list(redirect_uris or ["http://127.0.0.1:9/callback"]),
+            public=public,
+            first_party=first_party,
         )
         return application.id, secret

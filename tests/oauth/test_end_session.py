@@ -84,7 +84,10 @@ def test_without_a_hint_the_person_is_asked_and_csrf_guards_the_answer(client, r
 def test_a_confirmed_sign_out_to_an_unregistered_uri_stays_here(client, rp, signed_in):
     page = client.get(
         "/oauth/end-session",
-        query_string={"client_id": rp.client_id, "post_logout_redirect_uri": "http://evil.example/"},
+        query_string={
+            "client_id": rp.client_id,
+            "post_logout_redirect_uri": "http://evil.example/",
+        },
     ).get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[-1].split('"')[0]
     query = page.split('name="query" value="')[1].split('"')[0].replace("&amp;", "&")

@@ -126,7 +126,7 @@ def test_a_nameless_app_is_refused_at_its_name(app, admin, post):
 @pytest.fixture
 def shop(app):
     """A confidential app: (client id, secret)."""
-    return make_oauth_app(app, "Shop", [SHOP])
+    return make_oauth_app(app, SHOP, name="Shop")
 
 
 def test_the_name_and_redirect_uris_are_edited(app, client, admin, post, audited, shop):
@@ -171,7 +171,7 @@ def test_rotating_the_secret_shows_the_new_one_once_and_the_old_one_fails(
 
 
 def test_a_public_app_has_no_secret_to_rotate(app, admin, post, audited):
-    client_id, _ = make_oauth_app(app, "Phone", [SHOP], public=True)
+    client_id, _ = make_oauth_app(app, SHOP, name="Phone", public=True)
     response = post(f"/admin/oauth-apps/{client_id}/rotate-secret")
     assert response.status_code == 400 and "public application has no secret" in text(response)
     assert stored(app, client_id).secret_hash is None
@@ -180,7 +180,7 @@ def test_a_public_app_has_no_secret_to_rotate(app, admin, post, audited):
 
 def test_deleting_removes_the_app(app, client, admin, post, audited, shop):
     client_id, _ = shop
-    other, _ = make_oauth_app(app, "Other", [SHOP])
+    other, _ = make_oauth_app(app, SHOP, name="Other")
     page = text(client.get(f"/admin/oauth-apps/{client_id}"))
     assert 'data-confirm="Delete “Shop”?' in page
     deleted = post(f"/admin/oauth-apps/{client_id}/delete", True)
