@@ -102,6 +102,10 @@ def authorize():
         return error_page(
             400, error.description or error.error, title="This sign-in link is not valid"
         )
+    except ValueError:
+        # Authlib refuses to quote characters an OAuth error may not carry (RFC 6749 §5.2),
+        # such as a response_type in another alphabet: nothing to send back, so a page.
+        return error_page(400, "The request is malformed.", title="This sign-in link is not valid")
 
 
 def _consent_page(grant, principal: Principal):

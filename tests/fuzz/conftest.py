@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from tests.api.conftest import api  # noqa: F401  (fixtures shared with the API tests)
+from tests.oauth.conftest import rp, signed_in  # noqa: F401  (an OAuth app, a signed-in client)
 from tests.web.conftest import ada, admin  # noqa: F401  (fixtures shared with the admin tests)
 
 
