@@ -67,13 +67,19 @@ def make_session(app, user_id: str) -> str:
 
 
 def make_oauth_app(
-    app, redirect_uri: str = "http://127.0.0.1:9/callback", *, public=False, first_party=False
+    app,
+    redirect_uri: str | list[str] = "http://127.0.0.1:9/callback",
+    *,
+    public=False,
+    first_party=False,
 ) -> tuple[str, str | None]:
-    """An OAuth application; returns (client_id, client_secret or None for a public one)."""
+    """An OAuth application with one redirect URI or a list of them; returns (client_id,
+    client_secret or None for a public one)."""
     from app.oauth.applications import create_application
 
+    uris = [redirect_uri] if isinstance(redirect_uri, str) else redirect_uri
     with work(app):
         application, secret = create_application(
-            "Example App", [redirect_uri], public=public, first_party=first_party
+            "Example App", uris, public=public, first_party=first_party
         )
         return application.id, secret

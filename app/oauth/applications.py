@@ -158,14 +158,31 @@ def describe(application: OAuthApplication) -> dict:
     }
 
 
-def asking_app_name(redirect_url: str | None) -> str | None:
-    """The name of the app a sign-in is for, when it goes on to /oauth/authorize: the email
-    and the waiting page name it."""
+def _asked_by(redirect_url: str | None) -> tuple[OAuthApplication, dict] | None:
+    """The app a sign-in is for, and its authorize request, when it goes on to /oauth/authorize."""
     if not redirect_url:
         return None
     parts = urlsplit(redirect_url)
     if parts.scheme or parts.netloc or parts.path != "/oauth/authorize":
         return None
-    client_ids = parse_qs(parts.query).get("client_id") or [None]
-    application = find_application(client_ids[0])
-    return application.name if application else None
+    query = parse_qs(parts.query)
+    application = find_application((query.get("client_id") or [None])[0])
+    return (application, query) if application else None
+
+
+def asking_app_name(redirect_url: str | None) -> str | None:
+    """The name of the app a sign-in is for, when it goes on to /oauth/authorize: the email
+    and the waiting page name it."""
+    asked = _asked_by(redirect_url)
+    return asked[0].name if asked else None
+
+
+def asking_app_redirect_uri(redirect_url: str | None) -> str | None:
+    """Where a sign-in that goes on to /oauth/authorize may end: the asking app's redirect URI,
+    if it is one registered for it."""
+    asked = _asked_by(redirect_url)
+    if asked is None:
+        return None
+    application, query = asked
+    uri = (query.get("redirect_uri") or [None])[0]
+    return uri if uri in application.redirect_uris else None

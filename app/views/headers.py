@@ -1,5 +1,7 @@
 """Security headers on every answer: the content security policy, framing, referrers, caching."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, g
 
 from app.auth.settings import setting
@@ -19,6 +21,18 @@ def content_security_policy(allowed_origins: list[str]) -> str:
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {targets}"
     )
+
+
+def form_may_lead_to(uri: str | None) -> dict:
+    """The policy with `uri`'s origin in form-action too, for a page whose form may be
+    redirected on to an OAuth app's registered redirect URI: form-action also covers where a
+    form's POST is redirected, so a browser would block Allow, Deny, a confirmed sign-out or a
+    same-browser link on their way back to the app."""
+    origins = list(setting("ALLOWED_REDIRECT_ORIGINS"))
+    if uri:
+        parts = urlsplit(uri)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return {"Content-Security-Policy": content_security_policy(origins)}
 
 
 def _set_security_headers(response):

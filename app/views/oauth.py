@@ -23,6 +23,7 @@ from app.oauth.grants import Principal
 from app.oauth.server import server
 from app.views.client import current_origin
 from app.views.errors import error_page
+from app.views.headers import form_may_lead_to
 
 bp = Blueprint("oauth", __name__)
 SCOPE_WORDS = {
@@ -112,7 +113,7 @@ def _consent_page(grant, principal: Principal):
         user=principal.user,
         action=request.full_path,
     )
-    return page, 200, {"Cache-Control": "no-store"}
+    return page, 200, {"Cache-Control": "no-store", **form_may_lead_to(grant.redirect_uri)}
 
 
 @bp.route("/oauth/end-session", methods=["GET", "POST"])
@@ -123,13 +124,14 @@ def end_session_request():
     except OAuth2Error as error:
         return error_page(400, error.description or error.error, title="Sign-out failed")
     if ending.needs_confirmation:
-        return render_template(
+        posted = request.method == "POST"
+        query = urlencode(request.form) if posted else request.query_string.decode()
+        page = render_template(
             "oauth/end_session.html",
             application=ending.client.application if ending.client else None,
-            query=request.query_string.decode()
-            if request.method == "GET"
-            else urlencode(request.form),
+            query=query,
         )
+        return page, 200, form_may_lead_to(_registered_logout_redirect(dict(parse_qsl(query))))
     _sign_out((ending.id_token_claims or {}).get("sid"))
     return server().create_endpoint_response("end_session", ending) or _signed_out_page()
 

@@ -7,8 +7,10 @@ from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import LinkError
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by
+from app.oauth.applications import asking_app_redirect_uri
 from app.views.client import current_origin, spender_origin
 from app.views.errors import status_of
+from app.views.headers import form_may_lead_to
 from app.views.limits import token_rate_limit
 from app.views.login import sign_in_browser
 from app.views.waiting import after_sign_in_url
@@ -37,7 +39,7 @@ def show():
         return link_error_page(error)
     attempt = opened.attempt
     template = "auth/verify_same_client.html" if opened.same_client else "auth/verify_approve.html"
-    return render_template(
+    page = render_template(
         template,
         token=token,
         attempt=attempt,
@@ -45,6 +47,8 @@ def show():
         account=account_joined_by(attempt),
         now=clock.now(),
     )
+    # A same-browser link's form may go on, through /oauth/authorize, to the app that asked.
+    return page, 200, form_may_lead_to(asking_app_redirect_uri(attempt.redirect_url))
 
 
 @bp.post("/verify")
