@@ -5,8 +5,10 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from app import clock
 from app.auth.errors import TokenError
 from app.auth.sign_in_tokens import accept_sign_in_token, check_sign_in_token
+from app.oauth.applications import asking_app_redirect_uri
 from app.views.client import current_origin, spender_origin
 from app.views.errors import error_page, status_of
+from app.views.headers import allow_form_target
 from app.views.limits import token_rate_limit
 from app.views.login import sign_in_browser
 
@@ -30,9 +32,12 @@ def show():
     if not token:
         return error_page(400, "No token provided.", title="No token provided")
     try:
-        check_sign_in_token(token, current_origin(), clock.now())
+        row = check_sign_in_token(token, current_origin(), clock.now())
     except TokenError as error:
         return token_error_page(error)
+    # Its form signs this browser in and goes on to redirect_url: through /oauth/authorize, a
+    # first-party app's redirect URI answers it.
+    allow_form_target(asking_app_redirect_uri(row.redirect_url))
     return render_template("auth/accept_token.html", token=token)
 
 

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, jsonify, url_for
 from app import clock
 from app.auth.signing_keys import ALGORITHM, published_keys
 from app.extensions import csrf
-from app.oauth.server import SCOPES, server
+from app.oauth.clients import SCOPES
+from app.oauth.server import server
 from app.views.limits import oauth_rate_limit
 
 bp = Blueprint("oauth_api", __name__)

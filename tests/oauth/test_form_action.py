@@ -40,3 +40,17 @@ def test_confirming_a_sign_out_may_lead_to_a_registered_uri_only(rp, client):
         query = urlencode({"client_id": rp.client_id, "post_logout_redirect_uri": uri})
         page = client.get(f"/oauth/end-session?{query}")
         assert page.status_code == 200 and form_action(page) == expected
+
+
+def test_a_sign_in_token_for_an_app_may_lead_to_it(app, rp, client, user_email):
+    from app.auth.users import owner_of
+    from tests.factory import mint_token, work
+
+    with work(app):
+        user_id = owner_of("ada@example.com").id
+    back = "/oauth/authorize?" + urlencode(rp.authorize_params())
+    _, token = mint_token(app, user_id, redirect_url=back)
+    page = client.get(f"/accept-token?token={token}")
+    assert page.status_code == 200 and form_action(page) == "'self' http://127.0.0.1:9"
+    _, plain = mint_token(app, user_id, redirect_url="/user")
+    assert form_action(client.get(f"/accept-token?token={plain}")) == "'self'"

@@ -263,3 +263,23 @@ def test_malformed_token_requests_are_clear_errors(client, rp):
     huge = client.post("/oauth/token", data={"code": "x" * 70000})
     assert huge.status_code == 413
     assert client.get("/oauth/token").status_code == 405
+
+
+def test_the_audit_log_tells_the_whole_story(client, rp, signed_in):
+    tokens = issue_tokens(rp)
+    refreshed = rp.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    client.post(
+        "/oauth/revoke",
+        data={"token": refreshed.get_json()["refresh_token"]},
+        auth=(rp.client_id, rp.secret),
+    )
+    events = audit_events(rp.client.application)
+    for event in (
+        "oauth.consent_given",
+        "oauth.code_issued",
+        "oauth.code_redeemed",
+        "oauth.token_issued",
+        "oauth.token_refreshed",
+        "oauth.token_revoked",
+    ):
+        assert event in events, event
