@@ -56,6 +56,14 @@ def test_an_unregistered_post_logout_redirect_is_never_followed(client, rp, sign
     assert not signed_in_to_latchkey(client)
 
 
+def confirm(client, asked):
+    """Press "Sign out" on the confirmation page: its form, as the browser would post it."""
+    page = asked.get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[-1].split('"')[0]
+    query = page.split('name="query" value="')[1].split('"')[0].replace("&amp;", "&")
+    return client.post("/oauth/end-session/confirm", data={"csrf_token": token, "query": query})
+
+
 def test_without_a_hint_the_person_is_asked_and_csrf_guards_the_answer(client, rp, signed_in):
     asked = client.get(
         "/oauth/end-session",
@@ -70,28 +78,21 @@ def test_without_a_hint_the_person_is_asked_and_csrf_guards_the_answer(client, r
     forged = client.post("/oauth/end-session/confirm", data={"query": "client_id=x"})
     assert forged.status_code == 400 and signed_in_to_latchkey(client)
 
-    page = asked.get_data(as_text=True)
-    token = page.split('name="csrf_token" value="')[-1].split('"')[0]
-    query = page.split('name="query" value="')[1].split('"')[0].replace("&amp;", "&")
-    confirmed = client.post(
-        "/oauth/end-session/confirm", data={"csrf_token": token, "query": query}
-    )
+    confirmed = confirm(client, asked)
     assert confirmed.status_code == 302
     assert query_of(confirmed.headers["Location"]) == {"state": "s"}
     assert not signed_in_to_latchkey(client)
 
 
 def test_a_confirmed_sign_out_to_an_unregistered_uri_stays_here(client, rp, signed_in):
-    page = client.get(
+    asked = client.get(
         "/oauth/end-session",
         query_string={
             "client_id": rp.client_id,
             "post_logout_redirect_uri": "http://evil.example/",
         },
-    ).get_data(as_text=True)
-    token = page.split('name="csrf_token" value="')[-1].split('"')[0]
-    query = page.split('name="query" value="')[1].split('"')[0].replace("&amp;", "&")
-    answer = client.post("/oauth/end-session/confirm", data={"csrf_token": token, "query": query})
+    )
+    answer = confirm(client, asked)
     assert answer.status_code == 200 and "Location" not in answer.headers
 
 
