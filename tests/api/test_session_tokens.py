@@ -340,7 +340,7 @@ def test_unknown_and_malformed_session_ids_are_not_found(api, session_id):
 
 
 def test_fva_counts_minutes_since_the_sign_in(app, api, session_id):
-    clock.travel(5 * 60 + 59)
+    clock.travel(5 * 60 + 10)  # 50 s of slack for a slow machine before it is 6
     claims = _claims(app, api.post(f"/sessions/{session_id}/tokens").get_json()["jwt"])
     assert claims["fva"] == [5, -1]
 
