@@ -28,7 +28,6 @@ def introspect(rp, token: str) -> dict:
 
 
 def test_the_id_token_and_access_token_carry_the_claims_of_spec_9(app, client, rp, signed_in):
-    client.post("/user/profile", data={})  # no-op: names are set through the domain below
     tokens = issue_tokens(rp, nonce="n-123")
     id_token = decode(client, tokens["id_token"])
     claims = id_token.claims
@@ -283,3 +282,21 @@ def test_the_audit_log_tells_the_whole_story(client, rp, signed_in):
         "oauth.token_revoked",
     ):
         assert event in events, event
+
+
+def test_scope_profile_adds_the_names_when_set(app, client, rp, signed_in):
+    from app.auth.accounts import update_user
+    from app.auth.users import owner_of
+    from tests.factory import work
+
+    assert "name" not in decode(client, issue_tokens(rp)["id_token"]).claims  # none set yet
+    with work(app):
+        update_user(owner_of(signed_in), {"first_name": "Ada", "last_name": "Lovelace"})
+    claims = decode(client, issue_tokens(rp)["id_token"]).claims
+    assert (claims["name"], claims["given_name"], claims["family_name"]) == (
+        "Ada Lovelace",
+        "Ada",
+        "Lovelace",
+    )
+    narrow = decode(client, issue_tokens(rp, scope="openid email")["id_token"]).claims
+    assert "name" not in narrow and "given_name" not in narrow
