@@ -7,13 +7,14 @@ never shown, never in a JWKS (which is built from the stored public JWK, not the
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from joserfc import jwt
+from joserfc import jws, jwt
+from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select
 
 from app.auth.settings import setting
 from app.extensions import db
-from app.ids import new_id
+from app.ids import is_id, new_id
 from app.models import SigningKey
 
 ALGORITHM = "RS256"
@@ -99,9 +100,25 @@ def sign(claims: dict, now: datetime, typ: str = "JWT") -> str:
     return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
 
-def verify(token: str, now: datetime) -> jwt.Token:
-    """The token's header and claims if one of the published keys signed it (claims unchecked).
+_public_keys: dict[str, RSAKey] = {}  # kid -> public key: a key's content never changes
 
-    Raises joserfc's errors (JoseError, ValueError) for anything else.
+
+def _public_key(kid: object) -> RSAKey:
+    key = _public_keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        row = db.session.get(SigningKey, kid) if is_id(kid, "kid") else None
+        if row is None:
+            raise BadSignatureError("No key of ours has that kid.")
+        key = _public_keys.setdefault(kid, RSAKey.import_key(row.public_jwk))
+    return key
+
+
+def verify(token: str) -> jwt.Token:
+    """The token's header and claims if one of our keys signed it (claims unchecked: the
+    caller checks `exp`, which bounds a token's life past its key's retirement too).
+
+    One primary-key read the first time a process meets a key, none after. Raises joserfc's
+    errors (JoseError, ValueError) for anything else.
     """
-    return jwt.decode(token, public_key_set(now), algorithms=[ALGORITHM])
+    kid = jws.extract_compact(token.encode()).headers().get("kid")
+    return jwt.decode(token, _public_key(kid), algorithms=[ALGORITHM])

@@ -59,3 +59,16 @@ def test_cleanup_deletes_expired_codes_and_tokens(app, rp, signed_in):
         assert counts["oauth_codes"] == 2
         assert counts["oauth_tokens"] == 2  # the access token and the refresh token
         assert db.session.scalar(select(func.count()).select_from(OAuthToken)) == 0
+
+
+def test_an_access_token_signed_by_another_key_is_refused(client, rp, signed_in):
+    from joserfc.jwk import RSAKey
+
+    tokens = issue_tokens(rp)
+    real = jwt.decode(tokens["access_token"], KeySet.import_key_set({"keys": jwks(client)}))
+    stranger = RSAKey.generate_key(2048, private=True)
+    for kid in (real.header["kid"], "kid_3N9oaZqPmF29YLHJHQKFdNICBLV", "junk", None):
+        header = {"alg": "RS256", "typ": "at+jwt", **({"kid": kid} if kid else {})}
+        forged = jwt.encode(header, real.claims, stranger)
+        assert client.get("/oauth/userinfo", headers=bearer(forged)).status_code == 401
+    assert client.get("/oauth/userinfo", headers=bearer(tokens["access_token"])).status_code == 200
