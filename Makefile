@@ -59,7 +59,7 @@ format: install-test
 COVERAGE_FLOOR := 95
 test: install-test browser node-judge lint
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p playwright -p schemathesis.pytest.plugin \
-	  -p pytest_cov --cov --cov-report=term:skip-covered \
+	  -p pytest_cov --cov --cov-report=term:skip-covered --durations=15 \
 	  $(if $(PYTEST_ARGS),,--cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
 
 clean:

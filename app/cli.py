@@ -177,11 +177,12 @@ def rotate_oauth_secret_command(client_id: str):
 
 @signing_keys_cli.command("rotate")
 def rotate_signing_key_command():
-    """Make a new current signing key and print its kid; the old one stays published until
-    the tokens it signed have expired."""
+    """Make new current signing keys (one for OpenID tokens, one for /v1 session tokens) and
+    print their kids; the old ones stay published until the tokens they signed have expired."""
     with unit_of_work():
-        key = signing_keys.rotate(clock.now())
-    click.echo(f"kid={key.id}")
+        made = signing_keys.rotate(clock.now())
+    click.echo(f"oidc_kid={made[signing_keys.OIDC].id}")
+    click.echo(f"session_kid={made[signing_keys.SESSIONS].id}")
 
 
 def register(app: Flask) -> None:

@@ -163,7 +163,7 @@ def session_token_setup(email: str) -> tuple[str, str]:
     signing key made now, not by two workers racing for it. Returns (secret, session id)."""
     now = clock.now()
     _, secret = create_secret_key("bench", now)
-    signing_keys.current_key(now)
+    signing_keys.current_key(now, signing_keys.SESSIONS)
     owner = select(EmailAddress.user_id).where(EmailAddress.normalized == email)
     user_id = db.session.scalar(owner)
     session_id = new_id("sess")
@@ -227,7 +227,7 @@ def oauth_setup(session_id: str, refresh_count: int, issuer: str) -> dict:
         "exp": seconds + 86_400,
         "jti": jti,
     }
-    access = signing_keys.sign(claims, now, typ="at+jwt")
+    access = signing_keys.sign(claims, now, signing_keys.OIDC, typ="at+jwt")
     db.session.commit()
     return {"client_id": application.id, "secret": secret, "access": access, "refresh": refresh}
 

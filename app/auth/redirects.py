@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from app.auth.errors import RedirectNotAllowed
 
+MAX_URL_LENGTH = 2048  # also the column that keeps a sign-in's redirect_url
+
 
 def check_redirect_url(url: str | None, allowed_origins: list[str]) -> str | None:
     """Return the URL if it may be followed, None if none was given; refuse anything else.
@@ -12,7 +14,7 @@ def check_redirect_url(url: str | None, allowed_origins: list[str]) -> str | Non
     """
     if url is None or url == "":
         return None
-    if len(url) > 2048 or any(ord(ch) < 0x21 or ch in "\\\x7f" for ch in url):
+    if len(url) > MAX_URL_LENGTH or any(ord(ch) < 0x21 or ch in "\\\x7f" for ch in url):
         # Backslashes and control characters: browsers read "/\evil" as "//evil".
         raise RedirectNotAllowed()
     parts = urlsplit(url)

@@ -61,4 +61,4 @@ def mint_session_token(
     }
     if authorized_party:
         claims["azp"] = authorized_party
-    return signing_keys.sign(claims, now)
+    return signing_keys.sign(claims, now, signing_keys.SESSIONS)

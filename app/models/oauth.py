@@ -33,6 +33,7 @@ class SigningKey(db.Model):
     __tablename__ = "signing_keys"
 
     id: Mapped[str] = id_column("kid")
+    purpose: Mapped[str] = mapped_column(String(10))  # oidc or session: what it signs
     private_pem: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict] = mapped_column(JSON)
     # Set when a newer key becomes current: the key then signs nothing more, and its public

@@ -38,7 +38,7 @@ class RelyingParty(ClientMixin):
         return None  # OIDC: redirect_uri is required, and matched exactly
 
     def get_allowed_scope(self, scope):
-        return " ".join(s for s in scope_to_list(scope) or [] if s in SCOPES)
+        return " ".join(dict.fromkeys(s for s in scope_to_list(scope) or [] if s in SCOPES))
 
     def check_redirect_uri(self, redirect_uri):
         return redirect_uri in self.application.redirect_uris

@@ -49,7 +49,7 @@ def read_access_token(text: str) -> dict | None:
     if not text or len(text) > 4096:
         return None
     try:
-        token = signing_keys.verify(text)
+        token = signing_keys.verify(text, signing_keys.OIDC)
     except (JoseError, ValueError):
         return None
     claims = token.claims
@@ -61,14 +61,18 @@ def read_access_token(text: str) -> dict | None:
     return claims
 
 
-def find_issued_token(text: str, hint: str | None = None) -> IssuedToken | None:
-    """A live token by its text: an access token (a JWT) or a refresh token (opaque)."""
+def find_issued_token(text: str, access_only: bool = False) -> IssuedToken | None:
+    """A live token by its text: an access token (a JWT) or a refresh token (opaque).
+
+    A client's token_type_hint is not needed, and not trusted: RFC 7009 §2.1 and RFC 7662 §2.1
+    ask a server to look further when the hint is wrong, and both kinds are one lookup each.
+    """
     now = clock.now()
-    claims = read_access_token(text) if hint != "refresh_token" else None
+    claims = read_access_token(text)
     if claims is not None:
         row = grants.live_access_token(str(claims.get("jti")), now)
         return IssuedToken(row, claims.get("scope", ""), claims) if row else None
-    if hint == "access_token":
+    if access_only:
         return None
     row = grants.find_refresh_token(text, now)
     return IssuedToken(row, row.grant.scope) if row else None
@@ -76,14 +80,14 @@ def find_issued_token(text: str, hint: str | None = None) -> IssuedToken | None:
 
 class Bearer(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        return find_issued_token(token_string, "access_token")
+        return find_issued_token(token_string, access_only=True)
 
 
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
-        claims = read_access_token(token_string) if token_type_hint != "refresh_token" else None
+        claims = read_access_token(token_string)  # whatever the hint says (RFC 7009 §2.1)
         row = grants.find_token(token_string, claims.get("jti") if claims else None)
         return IssuedToken(row, "") if row else None
 
@@ -95,7 +99,7 @@ class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string, token_type_hint):
-        return find_issued_token(token_string, token_type_hint)
+        return find_issued_token(token_string)
 
     def check_permission(self, token, client, request):
         return token.check_client(client)  # an app learns about its own tokens only
@@ -121,7 +125,7 @@ class EndSession(EndSessionEndpoint):
     the browser out (it knows the cookie)."""
 
     def get_server_jwks(self):
-        return signing_keys.public_key_set(clock.now())
+        return signing_keys.public_key_set(clock.now(), signing_keys.OIDC)
 
     def get_algorithms(self):
         return [signing_keys.ALGORITHM]

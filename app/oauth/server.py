@@ -56,7 +56,7 @@ class AccessTokens(JWTBearerTokenGenerator):
         pass
 
     def get_jwks(self):
-        return KeySet([signing_keys.signing_key(clock.now())])
+        return KeySet([signing_keys.signing_key(clock.now(), signing_keys.OIDC)])
 
     def get_jti(self, client, grant_type, user, scope):
         user.access_token_id = new_id("tok")  # recorded by save_token: revocable, checkable
@@ -106,6 +106,9 @@ class RedeemedCode(AuthorizationCodeMixin):
         return None
 
 
+MAX_NONCE_LENGTH = 255  # it is kept with the code, and comes back in the ID token
+
+
 class CodeGrant(AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
@@ -117,6 +120,8 @@ class CodeGrant(AuthorizationCodeGrant):
             raise InvalidRequestError(
                 "A public client must use PKCE (code_challenge).", redirect_uri=redirect_uri
             )
+        if len(data.get("nonce") or "") > MAX_NONCE_LENGTH:
+            raise InvalidRequestError("The nonce is too long.", redirect_uri=redirect_uri)
         return redirect_uri
 
     def save_authorization_code(self, code, request):
@@ -158,7 +163,7 @@ class IdTokens(OpenIDCode):
         )
 
     def resolve_client_private_key(self, client):
-        return KeySet([signing_keys.signing_key(clock.now())])
+        return KeySet([signing_keys.signing_key(clock.now(), signing_keys.OIDC)])
 
     def get_client_claims(self, client):
         now = epoch_seconds(clock.now())

@@ -287,7 +287,9 @@ def create_session_token(session_id: str, body: NewSessionToken) -> SessionToken
 @routes.get("/jwks")
 def get_jwks() -> Jwks:
     """The public keys that sign session tokens (JWKS)"""
-    return Jwks.model_validate({"keys": signing_keys.published_keys(clock.now())})
+    return Jwks.model_validate(
+        {"keys": signing_keys.published_keys(clock.now(), signing_keys.SESSIONS)}
+    )
 
 
 @bp.get("/openapi.json")

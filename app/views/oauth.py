@@ -9,12 +9,15 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_login import current_user, logout_user
+from joserfc import jws
 
 from app import clock
+from app.auth.redirects import MAX_URL_LENGTH
 from app.auth.sessions import end_session
 from app.extensions import csrf
 from app.oauth.applications import find_application
@@ -30,7 +33,7 @@ SCOPE_WORDS = {
     "openid": "Know who you are (your Latchkey user id)",
     "email": "See your email address",
     "profile": "See your name",
-    "offline_access": "Stay connected while you are away (until you disconnect it)",
+    "offline_access": "Stay signed in while you are away, as long as your Latchkey session lasts",
 }
 
 
@@ -46,15 +49,13 @@ def _refuse(error: OAuth2Error, redirect_uri: str, state: str | None):
     raise error
 
 
-def _sign_in_first():
+def _sign_in_first(redirect_uri: str, state: str | None):
     """To Latchkey's sign-in, coming back to this request once signed in (with a fresh
     sign-in asked for by prompt=login or max_age not asked again)."""
-    params = [
-        (k, v)
-        for k, v in parse_qsl(request.query_string.decode())
-        if k not in ("prompt", "max_age")
-    ]
+    params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("prompt", "max_age")]
     back = f"{url_for('oauth.authorize')}?{urlencode(params)}"
+    if len(back) > MAX_URL_LENGTH:  # what a sign-in keeps of where to go next
+        _refuse(InvalidRequestError("The authorization request is too long."), redirect_uri, state)
     hint = (request.args.get("login_hint") or "")[:320] or None
     return redirect(url_for("pages.sign_in", redirect_url=back, email_address=hint))
 
@@ -68,7 +69,21 @@ def _too_old(principal: Principal) -> bool:
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
+@csrf.exempt  # an app's own form (OIDC Core §3.1.2.1): answered by the same request as a GET
 def authorize():
+    if request.method == "POST":
+        query = urlencode(list(request.form.items(multi=True)))
+        return redirect(f"{url_for('oauth.authorize')}?{query}", 303)
+    return _authorize(decision=None)
+
+
+@bp.post("/oauth/authorize/consent")
+def consent():
+    """The consent form's answer (CSRF-checked), with the authorization request in its URL."""
+    return _authorize(decision=request.form.get("decision"))
+
+
+def _authorize(decision: str | None):
     principal = _signed_in()
     try:
         grant = server().get_consent_grant(end_user=principal)
@@ -78,18 +93,18 @@ def authorize():
         fresh_needed = principal is None or "login" in prompts or _too_old(principal)
         if fresh_needed and "none" in prompts:
             _refuse(LoginRequiredError(), redirect_uri, state)
-        if fresh_needed and request.method == "GET":
-            return _sign_in_first()
+        if fresh_needed and decision is None:
+            return _sign_in_first(redirect_uri, state)
         if principal is None:  # a consent form posted by a browser since signed out
-            return _sign_in_first()
+            return _sign_in_first(redirect_uri, state)
         scope = grant.request.scope
         asks = "consent" in prompts or needs_consent(
             principal.user.id, grant.client.application, scope
         )
         if asks and "none" in prompts:
             _refuse(ConsentRequiredError(), redirect_uri, state)
-        if request.method == "POST":
-            if request.form.get("decision") != "allow":
+        if decision is not None:
+            if decision != "allow":
                 return server().create_authorization_response(grant=grant, grant_user=None)
             give_consent(principal.user.id, grant.client.application, scope, current_origin())
         elif asks:
@@ -104,7 +119,8 @@ def authorize():
         )
     except ValueError:
         # Authlib refuses to quote characters an OAuth error may not carry (RFC 6749 §5.2),
-        # such as a response_type in another alphabet: nothing to send back, so a page.
+        # such as a response_type in another alphabet, and bytes that are not UTF-8 fail to
+        # decode (a ValueError too): nothing to send back, so a page.
         return error_page(400, "The request is malformed.", title="This sign-in link is not valid")
 
 
@@ -116,7 +132,7 @@ def _consent_page(grant, principal: Principal):
         application=grant.client.application,
         scopes=[SCOPE_WORDS[s] for s in scopes if s in SCOPE_WORDS],
         user=principal.user,
-        action=request.full_path,
+        action=f"{url_for('oauth.consent')}?{request.query_string.decode()}",
     )
     return page, 200, {"Cache-Control": "no-store"}
 
@@ -128,7 +144,10 @@ def end_session_request():
         ending = server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return error_page(400, error.description or error.error, title="Sign-out failed")
-    if ending.needs_confirmation:
+    signed_in = current_user.is_authenticated
+    if signed_in and not _vouched_for_this_browser(ending):
+        # RP-initiated logout §2: without an ID token of this browser's own session, ask. A
+        # stranger's link must not sign anybody out, nor any JWT of ours that names a sid.
         posted = request.method == "POST"
         query = urlencode(request.form) if posted else request.query_string.decode()
         # Its form goes on to the app's registered post_logout_redirect_uri, if it named one.
@@ -138,8 +157,23 @@ def end_session_request():
             application=ending.client.application if ending.client else None,
             query=query,
         )
-    _sign_out((ending.id_token_claims or {}).get("sid"))
+    if signed_in:
+        _sign_out()
+    elif ending.redirect_uri is None:
+        # Signed out already: nothing happens here, so going back to a URI the app registered
+        # needs no ID token to vouch for it.
+        registered = _registered_logout_redirect(request.values.to_dict())
+        return redirect(registered) if registered else _signed_out_page()
     return server().create_endpoint_response("end_session", ending) or _signed_out_page()
+
+
+def _vouched_for_this_browser(ending) -> bool:
+    """Whether the id_token_hint is an ID token (not an access token) of this browser's session."""
+    claims = ending.id_token_claims
+    if not claims or claims.get("sid") != current_user.session.id or "aud" not in claims:
+        return False
+    hint = request.values.get("id_token_hint", "")
+    return jws.extract_compact(hint.encode()).headers().get("typ") != "at+jwt"
 
 
 @bp.post("/oauth/end-session/confirm")
@@ -147,7 +181,8 @@ def confirm_end_session():
     """The person said yes to signing out (CSRF-checked): no id_token_hint vouched for it."""
     args = dict(parse_qsl(request.form.get("query", "")))
     args.pop("id_token_hint", None)
-    _sign_out(None)
+    if current_user.is_authenticated:
+        _sign_out()
     redirect_to = _registered_logout_redirect(args)
     return redirect(redirect_to) if redirect_to else _signed_out_page()
 
@@ -161,15 +196,17 @@ def _registered_logout_redirect(args: dict) -> str | None:
     return f"{uri}{'&' if '?' in uri else '?'}{urlencode({'state': state})}" if state else uri
 
 
-def _sign_out(session_id: str | None) -> None:
-    """End the session the ID token names and, if it is this browser's, sign the browser out."""
-    now = clock.now()
-    if session_id:
-        end_session(str(session_id), current_origin(), now)
-    if current_user.is_authenticated and session_id in (None, current_user.session.id):
-        end_session(current_user.session.id, current_origin(), now)
-        logout_user()
-        cookie.clear()
+def _sign_out() -> None:
+    """This browser's session ends, and every token tied to it with it."""
+    end_session(current_user.session.id, current_origin(), clock.now())
+    logout_user()
+    cookie.clear()
+
+
+@bp.errorhandler(UnicodeDecodeError)
+def undecodable(error):
+    # Authlib decodes the query string itself: bytes that are not UTF-8 are the request's fault.
+    return error_page(400, "The request is malformed.", title="This request is not valid")
 
 
 def _signed_out_page():

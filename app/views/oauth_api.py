@@ -7,7 +7,7 @@ no CSRF token applies. Authlib answers each (RFC 6749 §5.2 errors, `Cache-Contr
 from flask import Blueprint, current_app, jsonify, url_for
 
 from app import clock
-from app.auth.signing_keys import ALGORITHM, published_keys
+from app.auth.signing_keys import ALGORITHM, OIDC, published_keys
 from app.extensions import csrf
 from app.oauth.clients import SCOPES
 from app.oauth.server import server
@@ -15,6 +15,23 @@ from app.views.limits import oauth_rate_limit
 
 bp = Blueprint("oauth_api", __name__)
 csrf.exempt(bp)
+
+
+@bp.after_request
+def readable_from_any_origin(response):
+    """A browser app (a public client: PKCE, no secret) calls these from its own origin. They
+    take no cookies, so any origin may read the answers; credentials are never allowed."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@bp.errorhandler(UnicodeDecodeError)
+def undecodable(error):
+    # Authlib decodes the query string itself: bytes that are not UTF-8 are the request's fault.
+    return jsonify(error="invalid_request", error_description="The request is not UTF-8."), 400
 
 
 def _url(endpoint: str) -> str:
@@ -70,7 +87,7 @@ def discovery():
 @bp.get("/oauth/jwks")
 def jwks():
     # Built from the stored public JWKs: no private member can slip in.
-    return jsonify(keys=published_keys(clock.now()))
+    return jsonify(keys=published_keys(clock.now(), OIDC))
 
 
 @bp.post("/oauth/token")

@@ -31,6 +31,7 @@ def upgrade():
     )
     op.create_table('signing_keys',
     sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('purpose', sa.String(length=10), nullable=False),
     sa.Column('private_pem', sa.Text(), nullable=False),
     sa.Column('public_jwk', sa.JSON(), nullable=False),
     sa.Column('retired_at', sa.DateTime(), nullable=True),

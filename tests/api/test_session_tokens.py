@@ -282,7 +282,7 @@ def test_jwks_publishes_public_members_only_and_needs_the_secret_key(api, client
 
 def _claims(app, token: str) -> dict:
     with app.app_context():
-        return signing_keys.verify(token).claims
+        return signing_keys.verify(token, signing_keys.SESSIONS).claims
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.conftest import free_port
-from tests.factory import make_oauth_app, make_user
+from tests.factory import make_oauth_app, make_user, mint_token
 
 pytestmark = pytest.mark.browser
 
@@ -223,13 +223,21 @@ def test_refusals(live_app, live_server, new_device, mailbox, user_id):
     assert app.introspect(result["access_token"]) == {"active": False}
 
 
-def test_sign_out_asked_without_id_token_hint(live_app, live_server, new_device):
-    """RP-initiated logout without an id_token_hint asks first; once the person says yes, the
-    browser goes back to the app's registered post_logout_redirect_uri with its state."""
+def test_sign_out_asked_without_id_token_hint(live_app, live_server, new_device, user_id):
+    """RP-initiated logout without an id_token_hint asks a signed-in browser first; once the
+    person says yes, it goes back to the app's registered post_logout_redirect_uri with its
+    state. A browser already signed out goes straight back."""
     app = App(live_app, live_server)
     tab = new_device()
     seen = app.catch_callback(tab.context)
+    _, token = mint_token(live_app, user_id)
+    tab.goto(f"{live_server}/accept-token?token={token}")
+    expect(tab).to_have_url(re.compile(r"/user$"))
     tab.goto(app.sign_out_url(state="bye-1"))
     expect(tab.get_by_role("heading", name="Sign out of Latchkey?")).to_be_visible()
-    tab.get_by_role("button", name="Sign out").click()
+    tab.locator("form[action$='/oauth/end-session/confirm'] button").click()
     assert expect_callback(tab, app, seen) == f"{app.redirect_uri}?state=bye-1"
+    # (Playwright's route sees no navigation that is a redirect: ask with the browser's cookies.)
+    again = tab.request.get(app.sign_out_url(state="bye-2"), max_redirects=0)
+    assert again.status == 302
+    assert again.headers["location"] == f"{app.redirect_uri}?state=bye-2"

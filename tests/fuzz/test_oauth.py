@@ -33,7 +33,7 @@ def one_of_or_fuzz(*good: str):
 
 
 @given(data=st.data())
-@fuzzing(max_examples=150)
+@fuzzing(max_examples=80)
 def test_authorize_answers_any_query_and_redirects_only_where_it_may(data, client, rp, signed_in):
     query = {
         "response_type": data.draw(one_of_or_fuzz("code", "token")),
@@ -56,7 +56,7 @@ def test_authorize_answers_any_query_and_redirects_only_where_it_may(data, clien
 
 
 @given(data=st.data())
-@fuzzing(max_examples=150)
+@fuzzing(max_examples=80)
 def test_the_machine_endpoints_answer_any_body(data, client, rp, signed_in):
     tokens = getattr(rp, "fuzz_tokens", None) or issue_tokens(rp)
     rp.fuzz_tokens = tokens

@@ -162,3 +162,41 @@ def test_a_public_app_must_use_pkce(app, client, signed_in):
     public = RelyingParty(client, client_id, None)
     answer = public.authorize(code_challenge=None, code_challenge_method=None)
     assert query_of(answer.headers["Location"])["error"] == "invalid_request"
+
+
+def test_an_app_may_send_the_request_as_a_form(client, rp, signed_in):
+    params = rp.authorize_params(state="posted")
+    answer = client.post("/oauth/authorize", data=params)  # an app's form: no CSRF token
+    assert answer.status_code == 303
+    assert query_of(answer.headers["Location"]) == params
+    consent = client.get(answer.headers["Location"])
+    params = query_of(rp.consent(consent).headers["Location"])
+    assert params["state"] == "posted" and params["code"]
+
+
+def test_a_long_nonce_or_repeated_scopes_are_answered_not_500s(rp, signed_in):
+    too_long = rp.authorize(nonce="n" * 256, state="s3")
+    assert query_of(too_long.headers["Location"])["error"] == "invalid_request"
+    repeated = rp.authorize(scope=" ".join(["openid", "email"] * 200))
+    assert repeated.status_code == 200  # the consent page, for "openid email"
+
+
+def test_a_request_too_long_to_come_back_to_is_sent_back_to_the_app(rp, client):
+    answer = rp.authorize(state="s" * 1900)
+    assert answer.headers["Location"].startswith(REDIRECT_URI)
+    assert query_of(answer.headers["Location"])["error"] == "invalid_request"
+
+
+def test_bytes_that_are_not_utf8_are_a_400_everywhere(client, rp):
+    for path, method in (
+        ("/oauth/authorize", "GET"),
+        ("/oauth/end-session", "GET"),
+        ("/oauth/token", "POST"),
+        ("/oauth/userinfo", "GET"),
+        ("/oauth/introspect", "POST"),
+    ):
+        # Raw bytes, as a script may send them (the test client would percent-encode them).
+        answer = client.open(
+            path, method=method, environ_overrides={"QUERY_STRING": "client_id=%ff\xff"}
+        )
+        assert answer.status_code in (400, 401), (path, answer.status_code)

@@ -27,12 +27,27 @@ def test_with_an_id_token_hint_it_signs_out_and_goes_back_with_the_state(client,
     assert client.get("/oauth/userinfo", headers=bearer(tokens["access_token"])).status_code == 401
 
 
-def test_the_hint_ends_its_own_session_even_from_another_browser(app, client, rp, signed_in):
+def test_a_hint_sent_from_another_browser_signs_nobody_out(app, client, rp, signed_in, auth):
     tokens = issue_tokens(rp)
-    elsewhere = app.test_client()
-    answer = elsewhere.post("/oauth/end-session", data={"id_token_hint": tokens["id_token"]})
-    assert answer.status_code == 200 and "You are signed out" in answer.get_data(as_text=True)
-    assert not signed_in_to_latchkey(client)
+    stranger = app.test_client()  # a link a stranger got hold of, opened anywhere else
+    answer = stranger.post("/oauth/end-session", data={"id_token_hint": tokens["id_token"]})
+    assert answer.status_code == 200 and signed_in_to_latchkey(client)
+    # A browser signed in to another session is asked, and only it is signed out.
+    other = app.test_client()
+    Auth = type(auth)
+    Auth(other, auth.mailbox).sign_in(signed_in)
+    asked = other.get("/oauth/end-session", query_string={"id_token_hint": tokens["id_token"]})
+    assert "Sign out of Latchkey?" in asked.get_data(as_text=True)
+    assert signed_in_to_latchkey(client) and signed_in_to_latchkey(other)
+    confirm(other, asked)
+    assert signed_in_to_latchkey(client) and not signed_in_to_latchkey(other)
+
+
+def test_an_access_token_as_hint_vouches_for_nothing(client, rp, signed_in):
+    tokens = issue_tokens(rp)
+    asked = client.get("/oauth/end-session", query_string={"id_token_hint": tokens["access_token"]})
+    assert asked.status_code == 200 and "Sign out of Latchkey?" in asked.get_data(as_text=True)
+    assert signed_in_to_latchkey(client)
 
 
 @pytest.mark.parametrize(
@@ -116,3 +131,19 @@ def test_a_hint_for_another_client_id_is_refused(app, client, rp, signed_in):
         query_string={"id_token_hint": tokens["id_token"], "client_id": other},
     )
     assert answer.status_code == 400 and signed_in_to_latchkey(client)
+
+
+def test_a_signed_out_browser_goes_straight_back_to_a_registered_uri_only(client, rp):
+    back = client.get(
+        "/oauth/end-session",
+        query_string={"client_id": rp.client_id, "post_logout_redirect_uri": REDIRECT_URI},
+    )
+    assert back.status_code == 302 and back.headers["Location"] == REDIRECT_URI
+    stay = client.get(
+        "/oauth/end-session",
+        query_string={
+            "client_id": rp.client_id,
+            "post_logout_redirect_uri": "http://evil.example/",
+        },
+    )
+    assert stay.status_code == 200 and "Location" not in stay.headers

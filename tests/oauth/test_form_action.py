@@ -34,7 +34,7 @@ def test_link_of_other_sign_ins_leads_to_this_site_only(rp, auth, mailbox, user_
         assert form_action(page) == "'self'"
 
 
-def test_confirming_a_sign_out_may_lead_to_a_registered_uri_only(rp, client):
+def test_confirming_a_sign_out_may_lead_to_a_registered_uri_only(rp, client, signed_in):
     cases = [(REDIRECT_URI, "'self' http://127.0.0.1:9"), ("https://evil.test/", "'self'")]
     for uri, expected in cases:
         query = urlencode({"client_id": rp.client_id, "post_logout_redirect_uri": uri})

@@ -3,7 +3,9 @@ never a private member) and the cleanup of spent OAuth rows."""
 
 from datetime import timedelta
 
+import pytest
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import func, select
 
@@ -45,7 +47,7 @@ def test_a_retired_key_stays_published_until_its_tokens_expire(app, client, rp, 
     assert jwt.decode(newer["id_token"], keys).header["kid"] != old_kid
 
     with work(app):
-        longest = signing_keys._longest_token_life()
+        longest = signing_keys._longest_token_life(signing_keys.OIDC)
     clock.travel(longest + 1)
     assert [key["kid"] for key in jwks(client)] == [kids[0]] != [old_kid]
 
@@ -72,3 +74,27 @@ def test_an_access_token_signed_by_another_key_is_refused(client, rp, signed_in)
         forged = jwt.encode(header, real.claims, stranger)
         assert client.get("/oauth/userinfo", headers=bearer(forged)).status_code == 401
     assert client.get("/oauth/userinfo", headers=bearer(tokens["access_token"])).status_code == 200
+
+
+def test_openid_and_session_tokens_are_signed_by_keys_of_their_own(client, rp, signed_in):
+    """An app's ID token must never pass for a /v1 session token at a backend that trusts
+    /v1/jwks (the Node SDK checks no audience unless told to), nor the other way round."""
+    from tests.factory import make_secret_key
+
+    tokens = issue_tokens(rp)
+    secret = make_secret_key(rp.client.application)
+    session_id = decode_claims(client, tokens["id_token"])["sid"]
+    minted = client.post(f"/v1/sessions/{session_id}/tokens", headers=bearer(secret)).get_json()
+    v1_keys = client.get("/v1/jwks", headers=bearer(secret)).get_json()["keys"]
+    oauth_keys = jwks(client)
+    assert not {key["kid"] for key in v1_keys} & {key["kid"] for key in oauth_keys}
+    sessions = KeySet.import_key_set({"keys": v1_keys})
+    for token in (tokens["id_token"], tokens["access_token"]):
+        with pytest.raises(JoseError):
+            jwt.decode(token, sessions, algorithms=["RS256"])
+    jwt.decode(minted["jwt"], sessions, algorithms=["RS256"])
+    assert client.get("/oauth/userinfo", headers=bearer(minted["jwt"])).status_code == 401
+
+
+def decode_claims(client, token: str) -> dict:
+    return jwt.decode(token, KeySet.import_key_set({"keys": jwks(client)})).claims

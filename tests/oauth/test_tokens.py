@@ -300,3 +300,45 @@ def test_scope_profile_adds_the_names_when_set(app, client, rp, signed_in):
     )
     narrow = decode(client, issue_tokens(rp, scope="openid email")["id_token"]).claims
     assert "name" not in narrow and "given_name" not in narrow
+
+
+@pytest.mark.parametrize("kind", ["access_token", "refresh_token"])
+def test_a_wrong_token_type_hint_is_looked_past(client, rp, signed_in, kind):
+    tokens = issue_tokens(rp)
+    wrong = "refresh_token" if kind == "access_token" else "access_token"
+    answer = client.post(
+        "/oauth/introspect",
+        data={"token": tokens[kind], "token_type_hint": wrong},
+        auth=(rp.client_id, rp.secret),
+    )
+    assert answer.get_json()["active"] is True
+    client.post(
+        "/oauth/revoke",
+        data={"token": tokens[kind], "token_type_hint": wrong},
+        auth=(rp.client_id, rp.secret),
+    )
+    assert introspect(rp, tokens[kind]) == {"active": False}
+
+
+def test_browser_apps_may_read_the_machine_endpoints_from_any_origin(client, rp, signed_in):
+    tokens = issue_tokens(rp)
+    headers = {**bearer(tokens["access_token"]), "Origin": "https://spa.example"}
+    for answer in (
+        client.get("/.well-known/openid-configuration", headers=headers),
+        client.get("/oauth/jwks", headers=headers),
+        client.get("/oauth/userinfo", headers=headers),
+        rp.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"]),
+    ):
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in answer.headers
+    preflight = client.options(
+        "/oauth/userinfo",
+        headers={
+            "Origin": "https://spa.example",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    # Latchkey's own pages are not readable cross-origin.
+    assert "Access-Control-Allow-Origin" not in client.get("/sign-in").headers

@@ -151,15 +151,19 @@ def test_delete_removes_the_app(app, runner):
     assert again.exit_code != 0 and "No OAuth application" in again.output
 
 
-def test_signing_keys_rotate_prints_the_new_current_kid(app, runner):
+def test_signing_keys_rotate_prints_the_new_current_kids(app, runner):
     first = runner.invoke(args=["signing-keys", "rotate"])
     second = runner.invoke(args=["signing-keys", "rotate"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    [old_line], [new_line] = lines(first), lines(second)
-    assert re.fullmatch(r"kid=kid_[0-9A-Za-z]{27}", new_line) and new_line != old_line
+    old, new = (dict(line.split("=", 1) for line in lines(result)) for result in (first, second))
+    assert set(new) == {"oidc_kid", "session_kid"}
+    for kid in (*old.values(), *new.values()):
+        assert re.fullmatch(r"kid_[0-9A-Za-z]{27}", kid)
     with app.app_context():
         now = clock.now()
-        assert signing_keys.current_key(now).id == new_line.removeprefix("kid=")
-        published = [key["kid"] for key in signing_keys.published_keys(now)]
-        assert published == [new_line.removeprefix("kid="), old_line.removeprefix("kid=")]
-        assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 2
+        for purpose in (signing_keys.OIDC, signing_keys.SESSIONS):
+            name = f"{purpose}_kid"
+            assert signing_keys.current_key(now, purpose).id == new[name] != old[name]
+            published = [key["kid"] for key in signing_keys.published_keys(now, purpose)]
+            assert published == [new[name], old[name]]
+        assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 4

