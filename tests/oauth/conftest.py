@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.factory import make_oauth_app
+from tests.factory import make_oauth_app, make_user
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 
@@ -86,10 +86,13 @@ def rp(app, client):
 
 
 @pytest.fixture
-def signed_in(user_email, auth):
-    """The test client signed in to Latchkey as user_email."""
-    auth.sign_in(user_email)
-    return user_email
+def signed_in(app, auth):
+    """The test client signed in to Latchkey, through one email link, as an existing account's
+    address (made through the domain: the sign-up loop has tests of its own)."""
+    email = "ada@example.com"
+    make_user(app, email)
+    auth.sign_in(email)
+    return email
 
 
 def issue_tokens(rp, **authorize_params) -> dict:
