@@ -4,16 +4,14 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 
 from app import clock, mail
-from app.auth.attempts import (
+from app.auth.attempt_views import (
     AttemptView,
-    cancel_attempt,
-    find_attempt,
     newest_email,
     reload_attempt,
-    resend_link,
     view_attempt,
     wait_for_change,
 )
+from app.auth.attempts import cancel_attempt, find_attempt, resend_link
 from app.auth.email_verification import cancel_email_verification, find_verification
 from app.auth.networks import requester_network
 from app.auth.status_poll import find_attempt_with_email

@@ -4,13 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app import clock
-from app.auth.attempts import (
-    cancel_attempt,
-    find_attempt,
-    newest_email,
-    resend_link,
-    view_attempt,
-)
+from app.auth.attempt_views import newest_email, view_attempt
+from app.auth.attempts import cancel_attempt, find_attempt, resend_link
 from app.auth.email_links import activate_attempt
 from app.auth.errors import AuthError, NotFound
 from app.oauth.applications import asking_app_name

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from app.auth.attempts import cancel_attempt, newest_email, resend_link, view_attempt
+from app.auth.attempt_views import newest_email, view_attempt
+from app.auth.attempts import cancel_attempt, resend_link
 from app.auth.email_links import activate_attempt, consume_email_link, open_email_link
 from app.auth.errors import (
     AttemptClosed,

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from app.auth.attempts import newest_email, view_attempt
+from app.auth.attempt_views import newest_email, view_attempt
 from app.auth.email_addresses import make_primary, remove_email_address
 from app.auth.email_links import consume_email_link
 from app.auth.email_verification import (

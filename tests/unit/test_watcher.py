@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import event
 
 from app import clock
-from app.auth.attempts import attempt_version, cancel_attempt, reload_attempt, wait_for_change
+from app.auth.attempt_views import attempt_version, reload_attempt, wait_for_change
+from app.auth.attempts import cancel_attempt
 from app.auth.errors import NotFound
 from app.auth.sign_up import start_sign_up
 from app.auth.watcher import Wait
