@@ -75,6 +75,10 @@ SETTINGS = {
     "REQUIRE_SAME_CLIENT": (False, parse_bool),
     "ENUMERATION_PROTECTION": (False, parse_bool),
     "ALLOWED_REDIRECT_ORIGINS": ([], parse_origins),
+    # SPEC §10: a 6-digit code in every email beside its link; a number to type on the device
+    # that approves a sign-in requested in another browser.
+    "EMAIL_CODE_ENABLED": (True, parse_bool),
+    "CROSS_DEVICE_NUMBER_MATCH": (True, parse_bool),
     "RATELIMIT_STORAGE_URI": ("memory://", str),
     "RATELIMIT_ENABLED": (True, parse_bool),
     # Not in SPEC §8, but operators may tune them: seconds between resends, emails per
@@ -89,6 +93,10 @@ SETTINGS = {
     "API_REQUESTS_PER_KEY": ("1000 per minute", str),
     # Requests per IP to the token pages, /verify and /accept-token (GET and POST together).
     "TOKEN_REQUESTS_PER_IP": ("60 per minute", str),
+    # Codes entered per IP (right or wrong, on the pages and /api together), and wrong codes
+    # per address per day from all requesters: SECURITY.md works out the odds they leave.
+    "CODE_REQUESTS_PER_IP": ("10 per minute", str),
+    "WRONG_CODES_PER_ADDRESS": (10, int),
     # Requests per IP to /oauth/token, /userinfo, /revoke and /introspect, which apps call from
     # their servers: one app's server speaks for all its users, so the limit is generous.
     "OAUTH_REQUESTS_PER_IP": ("600 per minute", str),

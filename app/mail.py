@@ -1,6 +1,7 @@
 """Email: render a template into the outbox (in the caller's transaction), then deliver it."""
 
 import logging
+import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ _senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mail")
 # A claim older than this is taken to be from a process that died while sending.
 CLAIM_TIMEOUT = timedelta(minutes=5)
 DELIVERED_BODY = "(Delivered. The body held a one-time link and is not kept.)"
+# A subject starts with the email's code (SPEC §10): kept without it once delivered.
+CODE_IN_SUBJECT = re.compile(r"^\d{6}(?= )")
 # A sender waits this long before giving up on the database (a restart takes about a second).
 DATABASE_RETRY_PAUSES = (0.2, 0.5, 1, 2, 4)
 # A first try not made this long after it was due was lost with its sender.
@@ -116,12 +119,13 @@ def deliver(message_id: str, now: datetime | None = None, force: bool = False) -
             next_try_at=now + _retry_delay(message.tries),
         )
         return False
-    # The outbox is no place to keep live links once they have left.
+    # The outbox is no place to keep live links and codes once they have left.
     _record(
         message_id,
         status=SENT,
         sent_at=now,
         last_error=None,
+        subject=CODE_IN_SUBJECT.sub("······", message.subject),
         text_body=DELIVERED_BODY,
         html_body=DELIVERED_BODY,
     )

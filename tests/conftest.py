@@ -27,12 +27,13 @@ from werkzeug.serving import make_server
 
 from app import clock, create_app
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import Attempt, OutboxMessage
 from tests.factory import make_secret_key, work  # noqa: F401  (work: imported from here too)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 CHROMIUM = "/usr/lib/chromium/chromium"
 LINK = re.compile(r"https?://[^\s\"'<>]+/verify\?token=[A-Za-z0-9_\-]+")
+CODE = re.compile(r"(\d{6}) is your ")
 
 
 def free_port() -> int:
@@ -164,6 +165,22 @@ class Mailbox:
     def token(self, to: str) -> str:
         return self.link(to).split("token=", 1)[1]
 
+    def code(self, to: str) -> str:
+        """The 6-digit code of the newest email to this address: first in its subject."""
+        return CODE.match(self.last(to).subject).group(1)
+
+    def number(self, to: str) -> str | None:
+        """The number the waiting tab of the newest email's attempt shows (SPEC §10)."""
+
+        def read():
+            attempt = db.session.get(Attempt, self.last(to).attempt_id)
+            return attempt.match_number if attempt else None
+
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return read()
+        with self.app.app_context():
+            return read()
+
 
 @pytest.fixture
 def mailbox(app):
@@ -194,9 +211,9 @@ class Auth:
         page = client.get(url)
         assert page.status_code == 200, page.get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-        return client.post(
-            "/verify", data={"csrf_token": token.group(1), "token": url.split("token=", 1)[1]}
-        )
+        # The waiting tab's number, which another browser's approval must type (SPEC §10).
+        data = {"csrf_token": token.group(1), "token": url.split("token=", 1)[1]}
+        return client.post("/verify", data=data | {"number": self.mailbox.number(email)})
 
     def sign_up(self, email: str):
         assert self.start("sign-up", email).status_code == 302

@@ -1,13 +1,16 @@
 """Email-link attempts, whatever the flow: start, resend, cancel (what a tab sees of one:
 attempt_views.py)."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import mail
 from app.auth.attempt_views import public_status
 from app.auth.audit import record
+from app.auth.codes import hash_code, make_code
 from app.auth.errors import AttemptClosed, NotFound, RateLimited
 from app.auth.origin import Origin
 from app.auth.rate_limits import check_address_quota
@@ -20,6 +23,7 @@ from app.ids import new_id
 from app.models import Attempt, EmailLink, OutboxMessage
 from app.models.attempts import (
     ABANDONED,
+    EMAIL_ADDRESS,
     ID_PREFIXES,
     LINK_CANCELLED,
     LINK_PENDING,
@@ -27,6 +31,7 @@ from app.models.attempts import (
     PENDING,
 )
 from app.oauth.applications import asking_app_name
+from app.unit_of_work import keep
 
 ABANDON_AFTER = timedelta(hours=24)
 
@@ -65,6 +70,9 @@ def start_attempt(
         expire_at=now,
         last_sent_at=now,
         abandon_at=now + ABANDON_AFTER,
+        # Shown by the waiting tab, asked by a cross-device approval (SPEC §10): 10 to 99, so
+        # it is two digits however it is read. Address verification has none.
+        match_number=None if kind == EMAIL_ADDRESS else str(10 + secrets.randbelow(90)),
         created_at=now,
         updated_at=now,
     )
@@ -82,8 +90,8 @@ def start_attempt(
 def _new_link(
     attempt: Attempt, origin: Origin, now: datetime, email_case: str
 ) -> tuple[EmailLink, OutboxMessage]:
-    """A fresh link for the attempt, and the email that carries it, made without the database;
-    _add_link adds them."""
+    """A fresh link for the attempt, and its code, and the email that carries them, made
+    without the database; _add_link adds them."""
     token = make_token()
     ttl = setting("EMAIL_LINK_TTL")
     attempt.expire_at = now + timedelta(seconds=ttl)
@@ -94,6 +102,10 @@ def _new_link(
         token_hash=hash_token(token),
         expire_at=attempt.expire_at,
     )
+    with_link = email_case not in CASES_WITHOUT_LINK
+    code = make_code() if with_link and setting("EMAIL_CODE_ENABLED") else None
+    if code is not None:
+        link.code_hash = hash_code(code, link.id)
     url = f"{setting('PUBLIC_URL')}/verify?token={token}"
     message = mail.render_email(
         "email_link",
@@ -107,7 +119,8 @@ def _new_link(
         account=account_joined_by(attempt),
         # An app's sign-in (SPEC §9) says which app the person goes on to.
         app_name=asking_app_name(attempt.redirect_url),
-        url=None if email_case in CASES_WITHOUT_LINK else url,
+        url=url if with_link else None,
+        code=code,
         minutes=max(1, ttl // 60),
         expire_at=attempt.expire_at,
         requester=describe(origin.user_agent),
@@ -184,6 +197,25 @@ def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) ->
     _close_links(attempt.id, LINK_CANCELLED)
     record(f"{kind}.cancelled", origin, user_id=attempt.user_id, subject_id=attempt.id)
     return attempt
+
+
+def fail_attempt(
+    attempt: Attempt, reason: str, now: datetime, *conditions, shown: bool = True
+) -> None:
+    """Stop a pending attempt for safety (TOO_MANY_CODES, WRONG_NUMBER, DENIED) if `conditions`
+    hold when it is written, for good: written whether the request's work commits or not, since
+    the refusal that caused it fails the request. Its link dies with it (email_links refuses a
+    link of a closed attempt), and the waiting tab says why. `shown`: this request's own answer
+    shows the attempt failed already."""
+    values = {"status": ABANDONED, "closed_reason": reason, "cancelled_at": now, "updated_at": now}
+    keep(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == PENDING, *conditions)
+        .values(**values)
+    )
+    if shown:
+        for name, value in values.items():
+            set_committed_value(attempt, name, value)
 
 
 def _close_links(attempt_id: str, status: str) -> None:

@@ -1,17 +1,18 @@
 """Opening and consuming email links: GET only looks, POST spends the link exactly once."""
 
+import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.auth.attempts import find_attempt
-from app.auth.audit import record, record_refusal
+from app.auth.attempts import fail_attempt
+from app.auth.audit import record, record_refusal, record_rejection
 from app.auth.clients import with_client
 from app.auth.errors import (
-    AttemptClosed,
+    AttemptFailed,
     AuthError,
     ClientMismatch,
     LinkAddressTaken,
@@ -22,7 +23,7 @@ from app.auth.errors import (
     LinkInvalid,
     LinkReplaced,
     LinkUserBanned,
-    UserBanned,
+    NumberMissing,
 )
 from app.auth.origin import Origin
 from app.auth.sessions import create_session
@@ -30,16 +31,18 @@ from app.auth.settings import setting
 from app.auth.tokens import hash_token, plausible_token
 from app.auth.users import create_user, owner_of
 from app.extensions import db
-from app.models import Attempt, EmailLink, Session, User
+from app.models import Attempt, EmailLink, Session
 from app.models.attempts import (
     ABANDONED,
     COMPLETE,
+    DENIED,
     EMAIL_ADDRESS,
     LINK_CANCELLED,
     LINK_CONSUMED,
     LINK_PENDING,
     LINK_REPLACED,
     PENDING,
+    WRONG_NUMBER,
 )
 
 _LINK_ERRORS = {
@@ -74,6 +77,8 @@ def _check_link(token: str | None, client_id: str | None, now: datetime) -> tupl
     attempt = link.attempt
     error = _LINK_ERRORS.get(link.status)
     if error is None and attempt.status != PENDING:
+        if attempt.closed_reason:  # stopped for safety: say why
+            raise _with_attempt(AttemptFailed(attempt.closed_reason), attempt)
         error = LinkCancelled
     if error is None and (link.expire_at <= now or attempt.abandon_at <= now):
         error = LinkExpired
@@ -87,7 +92,7 @@ def _check_link(token: str | None, client_id: str | None, now: datetime) -> tupl
     return link, same_client
 
 
-def _with_attempt(error: LinkError, attempt: Attempt) -> LinkError:
+def _with_attempt(error: AuthError, attempt: Attempt) -> AuthError:
     error.attempt = attempt
     return error
 
@@ -109,34 +114,76 @@ def _record_rejection(error: LinkError, origin: Origin, stage: str, now: datetim
     record_refusal(event, attempt, origin, now, reason=type(error).__name__, stage=stage)
 
 
-def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Completion:
+def needs_number(attempt: Attempt, same_client: bool) -> bool:
+    """Whether approving this attempt asks for the waiting tab's number (SPEC §10): a sign-in
+    or sign-up opened in another browser. Without it, an attacker who starts a sign-in for
+    somebody's address is signed in by that person's one careless tap on "approve"."""
+    return (
+        not same_client
+        and attempt.match_number is not None  # address verification has none
+        and setting("CROSS_DEVICE_NUMBER_MATCH")
+    )
+
+
+def consume_email_link(
+    token: str | None, origin: Origin, now: datetime, number: str | None = None
+) -> Completion:
     """Spend the link and complete its attempt, in one transaction.
 
-    The requesting client gets its session at once; another client only approves, and the
-    waiting tab activates its own session (`activate_attempt`). Of two requests racing for one
-    link, the conditional update lets exactly one through.
+    The requesting client gets its session at once; another client only approves, with the
+    waiting tab's `number` if it must (needs_number), and the waiting tab activates its own
+    session (`activate_attempt`). Of two requests racing for one link, the conditional update
+    lets exactly one through.
     """
     try:
         link, same_client = _check_link(token, origin.client_id, now)
-        won = db.session.execute(
-            update(EmailLink)
-            .where(
-                EmailLink.id == link.id,
-                EmailLink.status == LINK_PENDING,
-                EmailLink.expire_at > now,
-            )
-            .values(status=LINK_CONSUMED, consumed_at=now)
-        ).rowcount
-        if won != 1:
-            raise LinkAlreadyUsed()
-        attempt = link.attempt
-        # The link is spent: only now does this browser get its client row (same transaction).
-        completion = _complete(attempt, same_client, with_client(origin), now)
-        db.session.flush()  # a clash with another account's address shows here, not at commit
+        if needs_number(link.attempt, same_client):
+            _check_number(link.attempt, number, origin, now)
+        completion = spend_link(link, same_client, origin, now)
     except LinkError as error:
         # The caller's work is rolled back with this failure; the rejection's row is kept.
         _record_rejection(error, origin, "consumed", now)
         raise
+    return completion
+
+
+def _check_number(attempt: Attempt, number: str | None, origin: Origin, now: datetime) -> None:
+    typed = "".join((number or "").split())
+    if not (len(typed) == 2 and typed.isascii() and typed.isdigit()):
+        # Not a try: nothing was typed, or no number. The page asks again.
+        raise _with_attempt(NumberMissing(), attempt)
+    if hmac.compare_digest(typed, attempt.match_number):
+        return
+    # One try: two digits are guessed one time in ninety.
+    fail_attempt(attempt, WRONG_NUMBER, now)
+    record_rejection(
+        f"{attempt.kind}.failed",
+        origin,
+        now,
+        user_id=attempt.user_id,
+        subject_id=attempt.id,
+        reason=WRONG_NUMBER,
+    )
+    raise _with_attempt(AttemptFailed(WRONG_NUMBER), attempt)
+
+
+def spend_link(link: EmailLink, same_client: bool, origin: Origin, now: datetime) -> Completion:
+    """Spend a checked link (opened, or its code typed) and complete its attempt."""
+    won = db.session.execute(
+        update(EmailLink)
+        .where(
+            EmailLink.id == link.id,
+            EmailLink.status == LINK_PENDING,
+            EmailLink.expire_at > now,
+        )
+        .values(status=LINK_CONSUMED, consumed_at=now)
+    ).rowcount
+    if won != 1:
+        raise LinkAlreadyUsed()
+    try:
+        # The link is spent: only now does this browser get its client row (same transaction).
+        completion = _complete(link.attempt, same_client, with_client(origin), now)
+        db.session.flush()  # a clash with another account's address shows here, not at commit
     except IntegrityError:
         # Another attempt took the same address a moment ago (made its account, or verified it
         # for another user). The failed flush leaves the session unusable until rolled back,
@@ -146,6 +193,34 @@ def consume_email_link(token: str | None, origin: Origin, now: datetime) -> Comp
             "Something changed while we were finishing this. Please try again."
         ) from None
     return completion
+
+
+def deny_email_link(token: str | None, origin: Origin, now: datetime) -> Attempt:
+    """ "This wasn't me" on the approval page: the attempt ends with its link and code, and its
+    waiting tab says it was stopped from the email."""
+    try:
+        link, _ = _check_link(token, origin.client_id, now)
+        # The link first, as spending does: two racing requests lock the rows in one order.
+        won = db.session.execute(
+            update(EmailLink)
+            .where(EmailLink.id == link.id, EmailLink.status == LINK_PENDING)
+            .values(status=LINK_CANCELLED)
+        ).rowcount
+        if won != 1:
+            raise LinkAlreadyUsed()
+    except LinkError as error:
+        _record_rejection(error, origin, "denied", now)
+        raise
+    attempt = link.attempt
+    closed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
+        .values(status=ABANDONED, closed_reason=DENIED, cancelled_at=now, updated_at=now)
+    ).rowcount
+    if closed != 1:
+        raise _with_attempt(LinkCancelled(), attempt)
+    record(f"{attempt.kind}.denied", origin, user_id=attempt.user_id, subject_id=attempt.id)
+    return attempt
 
 
 def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime) -> Completion:
@@ -193,33 +268,3 @@ def _verify_address(attempt: Attempt, origin: Origin, now: datetime) -> None:
     if user.primary_email_address_id is None:
         user.primary_email_address = address
     record("email_address.verified", origin, user_id=address.user_id, subject_id=address.id)
-
-
-def activate_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) -> Completion:
-    """The waiting tab's half of a cross-device sign-in: a session on the requesting client.
-
-    Works once, on the client that started the attempt, and only for EMAIL_LINK_TTL after
-    the approval: an approval nobody picks up does not stay redeemable.
-    """
-    attempt = find_attempt(kind, attempt_id, origin.client_id)
-    if attempt.status == ABANDONED or attempt.status == PENDING:
-        raise AttemptClosed("This request has not been approved.")
-    window = timedelta(seconds=setting("EMAIL_LINK_TTL"))
-    won = db.session.execute(
-        update(Attempt)
-        .where(
-            Attempt.id == attempt.id,
-            Attempt.status == COMPLETE,
-            Attempt.activated_at.is_(None),
-            Attempt.completed_at > now - window,
-        )
-        .values(activated_at=now, updated_at=now)
-    ).rowcount
-    if won != 1:
-        raise AttemptClosed("This sign-in was already finished, or its approval has expired.")
-    user = db.session.get(User, attempt.user_id)
-    if user is None or user.banned:
-        raise UserBanned()
-    session = create_session(user, origin, now)
-    record(f"{kind}.completed", origin, user_id=user.id, subject_id=attempt.id)
-    return Completion(attempt, session)

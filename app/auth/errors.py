@@ -92,6 +92,63 @@ class LinkAddressTaken(LinkError):
     message = "That email address has been verified by another account."
 
 
+class AttemptFailed(LinkError):
+    """The attempt was stopped for safety (SPEC §10): its link and code no longer work."""
+
+    MESSAGES = {
+        "too_many_codes": "Too many wrong codes were entered, so this request was stopped.",
+        "wrong_number": (
+            "The number typed on the approving device did not match, so this request was "
+            "stopped. Nobody was signed in."
+        ),
+        "denied": "This request was stopped from the email: “This wasn't me”.",
+    }
+
+    def __init__(self, reason: str):
+        super().__init__(self.MESSAGES[reason] + " Start again to get a new email.")
+        self.closed_reason = reason
+
+
+class NumberMissing(AuthError):
+    message = "Type the two-digit number shown in the tab where you asked to sign in."
+    param = "number"
+
+
+class CodeMalformed(AuthError):
+    message = "Enter the 6-digit code from the email."
+    param = "code"
+
+
+class CodeIncorrect(AuthError):
+    """A wrong code, and how many more may be tried before the attempt fails."""
+
+    param = "code"
+
+    def __init__(self, tries_left: int):
+        if tries_left:
+            tries = "1 try" if tries_left == 1 else f"{tries_left} tries"
+            message = f"That code isn't right. {tries} left."
+        else:
+            message = "That code isn't right, and that was the last try: this request was stopped."
+        super().__init__(message)
+        self.meta = {"tries_left": tries_left}
+
+
+class CodeReplaced(AuthError):
+    message = "That code is from an earlier email. Use the code in the most recent one."
+    param = "code"
+
+
+class CodeExpired(AuthError):
+    message = "This code has expired. Send a new email to get a new code."
+    param = "code"
+
+
+class CodeAlreadyUsed(AuthError):
+    message = "This code, or the link beside it, has already been used."
+    param = "code"
+
+
 class OwnAccount(AuthError):
     message = "You cannot do this to your own account: ask another administrator."
 

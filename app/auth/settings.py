@@ -61,6 +61,8 @@ def parse_lifetime(text: str) -> int:
 OVERRIDABLE = {
     "REQUIRE_SAME_CLIENT": parse_bool,
     "ENUMERATION_PROTECTION": parse_bool,
+    "EMAIL_CODE_ENABLED": parse_bool,
+    "CROSS_DEVICE_NUMBER_MATCH": parse_bool,
     "EMAIL_LINK_TTL": parse_lifetime,
     "SIGN_IN_TOKEN_TTL": parse_lifetime,
     "ALLOWED_REDIRECT_ORIGINS": parse_redirect_origins,

@@ -12,8 +12,14 @@ from app.auth.email_verification import TooManyPending
 from app.auth.errors import (
     AccountNotFound,
     AttemptClosed,
+    AttemptFailed,
     AuthError,
     ClientMismatch,
+    CodeAlreadyUsed,
+    CodeExpired,
+    CodeIncorrect,
+    CodeMalformed,
+    CodeReplaced,
     EmailTaken,
     FormParamFormat,
     FormParamInvalid,
@@ -26,6 +32,7 @@ from app.auth.errors import (
     LinkReplaced,
     LinkUserBanned,
     NotFound,
+    NumberMissing,
     OwnAccount,
     RateLimited,
     RedirectNotAllowed,
@@ -71,6 +78,14 @@ ANSWERS = {
     LinkUserBanned: (403, "form_param_value_invalid"),
     LinkAddressTaken: (409, "form_param_value_invalid"),
     OwnAccount: (409, "action_not_allowed"),
+    # SPEC §10. The codes a Clerk frontend knows for the same refusals.
+    AttemptFailed: (410, "verification_failed"),
+    NumberMissing: (422, "form_param_missing"),
+    CodeMalformed: (422, "form_param_format_invalid"),
+    CodeIncorrect: (422, "form_code_incorrect"),
+    CodeReplaced: (422, "form_code_incorrect"),
+    CodeExpired: (410, "verification_expired"),
+    CodeAlreadyUsed: (410, "verification_already_verified"),
     TooManyPending: (422, "form_param_value_invalid"),
     FormParamMissing: (422, "form_param_missing"),
     FormParamInvalid: (422, "form_param_value_invalid"),
@@ -121,7 +136,7 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/v1/"))
 
 
-def json_error(status, code, message, *, long_message=None, param=None, headers=None):
+def json_error(status, code, message, *, long_message=None, param=None, headers=None, meta=None):
     """The one JSON error shape (SPEC §5): all three strings always present."""
     body = {
         "errors": [
@@ -129,7 +144,7 @@ def json_error(status, code, message, *, long_message=None, param=None, headers=
                 "code": code,
                 "message": message,
                 "long_message": long_message or message,
-                "meta": {"param_name": param} if param else {},
+                "meta": ({"param_name": param} if param else {}) | (meta or {}),
             }
         ]
     }
@@ -144,9 +159,9 @@ def error_page(status, message, *, title=None, headers=None):
     return response, status, headers or {}
 
 
-def error_response(status, code, message, *, param=None, headers=None):
+def error_response(status, code, message, *, param=None, headers=None, meta=None):
     if wants_json():
-        return json_error(status, code, message, param=param, headers=headers)
+        return json_error(status, code, message, param=param, headers=headers, meta=meta)
     return error_page(status, message, headers=headers)
 
 
@@ -179,7 +194,12 @@ def register(app: Flask) -> None:
     def refused(error: Refusal):
         status, code = _answer_of(error)
         return error_response(
-            status, code, error.message, param=error.param, headers=retry_headers(error)
+            status,
+            code,
+            error.message,
+            param=error.param,
+            headers=retry_headers(error),
+            meta=getattr(error, "meta", None),  # CodeIncorrect: the tries left
         )
 
     @app.errorhandler(CSRFError)

@@ -12,14 +12,26 @@ from app.auth.attempt_views import (
     wait_for_change,
 )
 from app.auth.attempts import cancel_attempt, find_attempt, resend_link
+from app.auth.email_codes import redeem_code
 from app.auth.email_verification import cancel_email_verification, find_verification
 from app.auth.networks import requester_network
+from app.auth.settings import setting
 from app.auth.status_poll import find_attempt_with_email
 from app.auth.watcher import Wait
-from app.models.attempts import ABANDONED, COMPLETE, EMAIL_ADDRESS, PENDING
+from app.models.attempts import (
+    ABANDONED,
+    COMPLETE,
+    DENIED,
+    EMAIL_ADDRESS,
+    PENDING,
+    TOO_MANY_CODES,
+    WRONG_NUMBER,
+)
 from app.unit_of_work import commit
-from app.views.client import client_secret, current_origin
-from app.views.limits import email_rate_limit
+from app.v1.parsing import json_object
+from app.views.client import client_secret, current_origin, spender_origin
+from app.views.limits import code_rate_limit, email_rate_limit
+from app.views.login import sign_in_browser
 
 bp = Blueprint("frontend_api", __name__, url_prefix="/api")
 
@@ -56,6 +68,8 @@ def attempt_json(view: AttemptView) -> dict:
             "verified_from_same_client": attempt.verified_from_same_client,
         },
         "next_url": next_url(view),
+        # SPEC §10: what a cross-device approval will ask for (null when it asks nothing).
+        "match_number": attempt.match_number if setting("CROSS_DEVICE_NUMBER_MATCH") else None,
         "resend_available_at": clock.to_ms(view.resend_at),
         "email_delivery": view.email_delivery,
         "version": view.version,
@@ -77,14 +91,23 @@ def next_url(view: AttemptView) -> str | None:
     return url_for("waiting.finish", kind=attempt.kind, attempt_id=attempt.id)
 
 
+# Why an attempt was stopped for safety -> the waiting page's state that says so (SPEC §10).
+STOPPED_STATES = {
+    TOO_MANY_CODES: "too-many-codes",
+    WRONG_NUMBER: "wrong-number",
+    DENIED: "denied",
+}
+
+
 def page_state(view: AttemptView) -> str:
-    """The waiting page's state: waiting, expired, closed, approved, same-client or verified."""
+    """The waiting page's state: waiting, expired, closed (or why it was stopped: see
+    STOPPED_STATES), approved, same-client or verified."""
     if view.status == COMPLETE:
         if view.attempt.kind == EMAIL_ADDRESS:
             return "verified"
         return "same-client" if view.attempt.verified_from_same_client else "approved"
     if view.status == ABANDONED or view.verification == "failed":
-        return "closed"
+        return STOPPED_STATES.get(view.attempt.closed_reason, "closed")
     return "expired" if view.verification == "expired" else "waiting"
 
 
@@ -163,6 +186,22 @@ def resend(kind: str, attempt_id: str):
     return _attempt_response(resend_link(attempt.kind, attempt.id, current_origin(), clock.now()))
 
 
+def _code_response(attempt):
+    """SPEC §10's code as JSON `{"code"}`: on success this browser is signed in (or the address
+    verified) and the attempt's JSON says where to go next."""
+    code = json_object().get("code")
+    completion = redeem_code(attempt, code, spender_origin(), clock.now())
+    if completion.session is not None:
+        sign_in_browser(completion.session)
+    return _attempt_response(completion.attempt)
+
+
+@bp.post("/<kinds:kind>/<attempt_id>/code")
+@code_rate_limit
+def enter_code(kind: str, attempt_id: str):
+    return _code_response(_attempt(kind, attempt_id))
+
+
 @bp.post("/<kinds:kind>/<attempt_id>/cancel")
 def cancel(kind: str, attempt_id: str):
     attempt = _attempt(kind, attempt_id)
@@ -188,6 +227,12 @@ def show_email_address(address_id: str):
 def resend_email_address(address_id: str):
     attempt = own_verification(address_id)
     return _attempt_response(resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now()))
+
+
+@bp.post("/email-addresses/<address_id>/code")
+@code_rate_limit
+def enter_email_address_code(address_id: str):
+    return _code_response(own_verification(address_id))
 
 
 @bp.post("/email-addresses/<address_id>/cancel")

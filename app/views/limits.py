@@ -16,3 +16,7 @@ token_rate_limit = limiter.shared_limit(
 oauth_rate_limit = limiter.shared_limit(
     lambda: current_app.config["OAUTH_REQUESTS_PER_IP"], scope="oauth-ip"
 )
+# Codes typed per IP (SPEC §10), on the waiting pages and /api together: each may be a guess.
+code_rate_limit = limiter.shared_limit(
+    lambda: current_app.config["CODE_REQUESTS_PER_IP"], scope="code-ip", methods=["POST"]
+)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from app import clock
 from app.auth import email_addresses
 from app.auth.attempts import resend_link
+from app.auth.email_codes import redeem_code
 from app.auth.email_verification import (
     cancel_email_verification,
     start_email_verification,
@@ -16,11 +17,11 @@ from app.models.attempts import EMAIL_ADDRESS
 from app.models.sessions import ACTIVE
 from app.oauth.consent import connected_applications, disconnect
 from app.unit_of_work import doom
-from app.views.client import current_origin
+from app.views.client import current_origin, spender_origin
 from app.views.errors import status_of
 from app.views.frontend_api import own_verification
 from app.views.headers import no_store
-from app.views.limits import email_rate_limit
+from app.views.limits import code_rate_limit, email_rate_limit
 from app.views.waiting import LINK_RESENT, render_waiting_page
 
 bp = Blueprint("profile", __name__, url_prefix="/user")
@@ -85,6 +86,8 @@ def render_verification(address_id: str, error: AuthError | None = None):
         "resend": url_for("profile.resend", **ids),
         "cancel": url_for("profile.cancel", **ids),
         "finish": None,
+        "code": url_for("profile.enter_code", **ids),
+        "code_api": url_for("frontend_api.enter_email_address_code", **ids),
         "continue": url_for("profile.index"),
         "start_again": url_for("profile.index"),
     }
@@ -108,6 +111,17 @@ def resend(address_id: str):
         return render_verification(address_id, error)
     flash(LINK_RESENT, "success")
     return redirect(url_for("profile.email_address", address_id=address_id))
+
+
+@bp.post("/email-addresses/<address_id>/code")
+@code_rate_limit
+def enter_code(address_id: str):
+    attempt = own_verification(address_id)
+    try:
+        redeem_code(attempt, request.form.get("code"), spender_origin(), clock.now())
+    except AuthError as error:
+        return render_verification(address_id, error)
+    return done(f"Verified. {attempt.email} is now on your account.")
 
 
 @bp.post("/email-addresses/<address_id>/cancel")

@@ -1,22 +1,24 @@
 """The waiting pages: "Check your email", resend, cancel, and finishing on this browser."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import clock
+from app.auth.activation import activate_attempt
 from app.auth.attempt_views import newest_email, view_attempt
 from app.auth.attempts import cancel_attempt, find_attempt, resend_link
-from app.auth.email_links import activate_attempt
+from app.auth.email_codes import redeem_code
 from app.auth.errors import AuthError, NotFound
+from app.auth.settings import setting
 from app.oauth.applications import asking_app_name
-from app.views.client import current_origin
+from app.views.client import current_origin, spender_origin
 from app.views.errors import retry_headers, status_of
 from app.views.frontend_api import deliver_if_overdue, page_state
-from app.views.limits import email_rate_limit
+from app.views.limits import code_rate_limit, email_rate_limit
 from app.views.login import sign_in_browser
 
 bp = Blueprint("waiting", __name__)
-LINK_RESENT = "We sent a new link. Links in earlier emails no longer work."
+LINK_RESENT = "We sent a new link. Links and codes in earlier emails no longer work."
 
 
 def after_sign_in_url(attempt) -> str:
@@ -40,9 +42,16 @@ def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **l
         urls=urls,
         now=now,
         error=error,
+        codes=setting("EMAIL_CODE_ENABLED"),
+        match_number=shown_match_number(attempt),
         **labels,
     )
     return page, status, headers
+
+
+def shown_match_number(attempt) -> str | None:
+    """The number a cross-device approval asks for (SPEC §10), when it asks."""
+    return attempt.match_number if setting("CROSS_DEVICE_NUMBER_MATCH") else None
 
 
 def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
@@ -54,6 +63,8 @@ def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
         "resend": url_for("waiting.resend", **ids),
         "cancel": url_for("waiting.cancel", **ids),
         "finish": url_for("waiting.finish", **ids),
+        "code": url_for("waiting.enter_code", **ids),
+        "code_api": url_for("frontend_api.enter_code", **ids),
         "continue": after_sign_in_url(attempt),
         "start_again": url_for(f"pages.{attempt.kind}", email_address=attempt.email),
     }
@@ -84,6 +95,21 @@ def resend(kind: str, attempt_id: str):
         return render_waiting(kind, attempt_id, error)
     flash(LINK_RESENT, "success")
     return redirect(url_for("waiting.page", kind=kind, attempt_id=attempt_id))
+
+
+@bp.post("/<kind:kind>/<attempt_id>/code")
+@code_rate_limit
+def enter_code(kind: str, attempt_id: str):
+    """The code from the email, typed here without JS: signed in here, as by the link."""
+    attempt = find_attempt(kind, attempt_id, current_origin().client_id)
+    try:
+        completion = redeem_code(attempt, request.form.get("code"), spender_origin(), clock.now())
+    except AuthError as error:
+        if isinstance(error, NotFound):
+            raise
+        return render_waiting(kind, attempt_id, error)
+    sign_in_browser(completion.session)
+    return redirect(after_sign_in_url(completion.attempt))
 
 
 @bp.post("/<kind:kind>/<attempt_id>/cancel")

@@ -61,7 +61,10 @@
   // the tab reacts at once. On errors it backs off; the page also works by plain reload.
   // In these states nothing more will change by itself (the server would not hold the poll),
   // so the loop stops; a resend brings the tab back to "waiting" and restarts it (apply).
-  const SETTLED = ["same-client", "approved", "verified", "closed", "expired"];
+  const SETTLED = [
+    "same-client", "approved", "verified", "closed", "expired",
+    "too-many-codes", "wrong-number", "denied",
+  ];
   let polling = false;
 
   function keepPolling() {
@@ -111,13 +114,46 @@
     if (response.ok) {
       error.hidden = true;
       apply(data);
-      el("status").textContent = "We sent a new link. Links in earlier emails no longer work.";
+      el("status").textContent = "We sent a new link. Links and codes in earlier emails no longer work.";
     } else {
       error.textContent = data.errors[0].message;
       error.hidden = false;
     }
     tick();
   });
+
+  // The code from the email (SPEC §10): a right one signs this tab in and goes on; a wrong
+  // one says how many tries are left; the fifth stops the request, and the page says so.
+  const codeForm = el("code-form");
+  if (codeForm) {
+    codeForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const error = el("error");
+      el("code-submit").disabled = true;
+      try {
+        const response = await fetch(root.dataset.codeUrl, {
+          method: "POST",
+          headers: { "X-CSRFToken": csrf, Accept: "application/json", "Content-Type": "application/json" },
+          body: JSON.stringify({ code: el("code").value }),
+        });
+        const data = await response.json();
+        if (response.ok) {
+          error.hidden = true;
+          window.location.assign(data.next_url);
+          return;
+        }
+        error.textContent = data.errors[0].message;
+        error.hidden = false;
+        el("code").setAttribute("aria-invalid", "true");
+        el("code").select();
+        await refresh(); // a last wrong code stopped the request: show why
+      } catch (_) {
+        codeForm.submit(); // the server answers the plain form too
+      } finally {
+        el("code-submit").disabled = false;
+      }
+    });
+  }
 
   show(state);
   tick();

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from app.auth.attempt_views import newest_email, view_attempt
 from app.auth.attempts import cancel_attempt, resend_link
-from app.auth.email_links import activate_attempt, consume_email_link, open_email_link
+from app.auth.activation import activate_attempt
+from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import (
     AttemptClosed,
     ClientMismatch,
