@@ -26,8 +26,9 @@ from sqlalchemy import delete, select
 from werkzeug.serving import make_server
 
 from app import clock, create_app
+from app.auth.tokens import hash_token
 from app.extensions import db
-from app.models import Attempt, OutboxMessage
+from app.models import Attempt, EmailLink, OutboxMessage
 from tests.factory import make_secret_key, work  # noqa: F401  (work: imported from here too)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -169,22 +170,24 @@ class Mailbox:
         """The 6-digit code of the newest email to this address: first in its subject."""
         return CODE.match(self.last(to).subject).group(1)
 
-    def number(self, to: str) -> str | None:
-        """The number the waiting tab of the newest email's attempt shows (SPEC §10)."""
-
-        def read():
-            attempt = db.session.get(Attempt, self.last(to).attempt_id)
-            return attempt.match_number if attempt else None
-
-        if has_app_context() and current_app._get_current_object() is self.app:
-            return read()
-        with self.app.app_context():
-            return read()
-
 
 @pytest.fixture
 def mailbox(app):
     return Mailbox(app)
+
+
+def match_number(app, link: str) -> str | None:
+    """The number a cross-device approval of this link (a URL or its token) must type: what its
+    attempt's waiting tab shows (SPEC §10)."""
+    token = link.split("token=", 1)[-1]
+    with app.app_context():
+        found = db.session.scalar(
+            select(Attempt.match_number)
+            .join(EmailLink, EmailLink.attempt_id == Attempt.id)
+            .where(EmailLink.token_hash == hash_token(token))
+        )
+        db.session.remove()
+        return found
 
 
 def path_of(url: str) -> str:
@@ -213,7 +216,7 @@ class Auth:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
         # The waiting tab's number, which another browser's approval must type (SPEC §10).
         data = {"csrf_token": token.group(1), "token": url.split("token=", 1)[1]}
-        return client.post("/verify", data=data | {"number": self.mailbox.number(email)})
+        return client.post("/verify", data=data | {"number": match_number(client.application, url)})
 
     def sign_up(self, email: str):
         assert self.start("sign-up", email).status_code == 302

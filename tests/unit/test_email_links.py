@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from app.auth.activation import activate_attempt
 from app.auth.attempt_views import newest_email, view_attempt
 from app.auth.attempts import cancel_attempt, resend_link
-from app.auth.activation import activate_attempt
 from app.auth.email_links import consume_email_link, open_email_link
 from app.auth.errors import (
     AttemptClosed,
@@ -63,7 +63,7 @@ def test_same_client_sign_up_creates_the_user_and_a_session(link, laptop, now):
 
 def test_cross_device_approval_signs_in_only_the_requesting_client(link, laptop, phone, now):
     attempt, token = link(start_sign_up, "grace@example.com", laptop, now)
-    completion = consume_email_link(token, phone, now)
+    completion = consume_email_link(token, phone, now, attempt.match_number)
     assert completion.session is None
     assert db.session.scalars(select(Session)).all() == []
     with pytest.raises(NotFound):  # the approving device cannot take the session
@@ -76,7 +76,7 @@ def test_cross_device_approval_signs_in_only_the_requesting_client(link, laptop,
 
 def test_an_approval_not_picked_up_in_time_cannot_be_activated(link, laptop, phone, now):
     attempt, token = link(start_sign_up, "grace@example.com", laptop, now)
-    consume_email_link(token, phone, now)
+    consume_email_link(token, phone, now, attempt.match_number)
     with pytest.raises(AttemptClosed):
         activate_attempt("sign_up", attempt.id, laptop, later(now, 601))
 
@@ -215,7 +215,7 @@ def test_every_link_event_is_audited(link, laptop, phone, now):
     attempt, token = link(start_sign_up, "grace@example.com", laptop, now)
     with unit_of_work():
         open_email_link(token, phone, now)
-        consume_email_link(token, phone, now)
+        consume_email_link(token, phone, now, attempt.match_number)
     with pytest.raises(LinkAlreadyUsed), unit_of_work():
         open_email_link(token, phone, now)  # refused: its work rolled back, its record kept
     events = db.session.scalars(

@@ -8,6 +8,7 @@ import time
 import urllib.parse
 
 from app import clock
+from tests.conftest import match_number
 from tests.http import browser_opener, status_of
 from tests.waiting import until_waiting
 
@@ -48,7 +49,8 @@ def test_approval_on_another_device_ends_the_wait(live_app, live_server, waiting
     page = phone.open(link).read().decode()
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     token = link.split("token=", 1)[1]
-    body = urllib.parse.urlencode({"csrf_token": csrf, "token": token}).encode()
+    number = match_number(live_app, token)  # what the waiting tab shows
+    body = urllib.parse.urlencode({"csrf_token": csrf, "token": token, "number": number}).encode()
     assert status_of(phone, f"{live_server}/verify", body) == 200
     thread.join()
     [(answer, elapsed)] = answers

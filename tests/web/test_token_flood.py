@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Client, Session
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, match_number
 from tests.factory import make_user, mint_token
 from tests.http import browser_opener, race
 
@@ -63,7 +63,9 @@ def test_the_429_page_keeps_the_token_out_of_referers_and_caches(make_app):
 
 
 def spend(browser, token):
-    return browser.post("/verify", data={"csrf_token": csrf_token(browser), "token": token})
+    number = match_number(browser.application, token)  # a cross-device approval types it
+    data = {"csrf_token": csrf_token(browser), "token": token, "number": number}
+    return browser.post("/verify", data=data)
 
 
 def test_racing_bogus_posts_over_http_meet_on_one_counted_row(live_server, live_app, mid_hour):
