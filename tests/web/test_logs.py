@@ -8,7 +8,7 @@ import logging
 import re
 import urllib.error
 import urllib.request
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import text
@@ -74,6 +74,31 @@ def test_no_token_key_or_cookie_reaches_any_log(live_app, live_server, caplog):
     assert "/verify?token=[redacted]" in logged and "INSERT INTO" in logged  # it did log
     for secret in (link_token, sign_in_token, key, *cookies):
         assert not leaks(secret, logged), secret
+
+
+def test_a_code_never_reaches_any_log(live_app, live_server, caplog):
+    """A sign-in by the code from the email (SPEC §10), a wrong code first, every logger at
+    DEBUG: the code is in no log line."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    mailbox = Mailbox(live_app)
+    jar = http.cookiejar.CookieJar(LoopbackPolicy())
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = browser.open(f"{live_server}/sign-up").read().decode()
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    form = urlencode({"csrf_token": csrf, "email_address": "grace@example.com"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as redirect:  # NoRedirect: the 302 itself
+        browser.open(f"{live_server}/sign-up", form)
+    waiting = urlsplit(redirect.value.headers["Location"]).path
+    code = mailbox.code("grace@example.com")
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for typed, status in ((wrong, 422), (code, 302)):
+        body = urlencode({"csrf_token": csrf, "code": typed}).encode()
+        assert status_of(browser, f"{live_server}{waiting}/code", body) == status
+    logged = caplog.text + "\n".join(record.getMessage() for record in caplog.records)
+    assert "/code" in logged  # it did log the requests
+    for secret in (code, wrong):
+        assert not re.search(rf"(?<!\d){secret}(?!\d)", logged), secret
 
 
 def test_a_database_error_does_not_carry_the_statements_values(app):

@@ -65,6 +65,8 @@ def test_the_email_arrives_over_smtp_and_its_link_works(smtp_app, start_smtp, ma
     assert link in html.replace("&amp;", "&")
     # Once sent, the outbox keeps no live link.
     assert mailbox.last("grace@example.com").text_body == DELIVERED_BODY
+    # Nor its code: the subject keeps the words only (SPEC §10).
+    assert mailbox.last("grace@example.com").subject == "······ is your Latchkey sign-up code"
     path = path_of(link)
     client.get(path)
     done = client.post(
