@@ -5,7 +5,9 @@ leaves nothing half done. Two things outlive the work itself:
 - `after_commit(action)`: what must wait for the commit (handing an email to the sender), run
   once it commits, dropped if it rolls back;
 - `keep(statement)`: a write that stands even when the work is rolled back (the audit row of a
-  refused token: the refusal is the failure, and its record must not go with it).
+  refused token: the refusal is the failure, and its record must not go with it);
+- `commit_even_if_refused()`: the whole work stands although the answer is a refusal, when the
+  work is the refusal's point (a wrong code counted: the next guess must see the count).
 """
 
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from app.extensions import db
 _AFTER_COMMIT = "latchkey_after_commit"
 _KEPT = "latchkey_kept"
 _DOOMED = "latchkey_doomed"
+_STANDS = "latchkey_stands"
 
 
 def after_commit(action: Callable[[], object]) -> None:
@@ -48,6 +51,11 @@ def doom() -> None:
     db.session.info[_DOOMED] = True
 
 
+def commit_even_if_refused() -> None:
+    """Commit the current work at its end even if the request answers a refusal (4xx)."""
+    db.session.info[_STANDS] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _write_kept(session: Session) -> None:
     # On any commit, not only ours: a kept write is never left behind by a commit. Not when a
@@ -60,6 +68,7 @@ def _write_kept(session: Session) -> None:
 
 def commit() -> None:
     info = db.session.info
+    info.pop(_STANDS, None)
     if info.pop(_DOOMED, False):
         rollback()
         return
@@ -72,6 +81,7 @@ def rollback() -> None:
     info = db.session.info
     info.pop(_AFTER_COMMIT, None)
     info.pop(_DOOMED, None)
+    info.pop(_STANDS, None)
     kept = info.pop(_KEPT, [])
     db.session.rollback()
     if kept:
@@ -95,8 +105,10 @@ def register(app: Flask) -> None:
     def end_unit_of_work(response):
         if not db.session.registry.has():
             return response  # the request never used the database: nothing to end
-        # A request that failed (any error status) keeps nothing of its work but what it kept.
-        if response.status_code >= 400:
+        # A request that failed (any error status) keeps nothing of its work but what it kept,
+        # unless the refusal's work is its point (commit_even_if_refused).
+        stands = db.session.info.get(_STANDS) and response.status_code < 500
+        if response.status_code >= 400 and not stands:
             rollback()
         else:
             commit()

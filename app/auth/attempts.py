@@ -5,7 +5,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app import mail
 from app.auth.attempt_views import public_status
@@ -31,7 +30,7 @@ from app.models.attempts import (
     PENDING,
 )
 from app.oauth.applications import asking_app_name
-from app.unit_of_work import keep
+from app.unit_of_work import commit_even_if_refused
 
 ABANDON_AFTER = timedelta(hours=24)
 
@@ -168,7 +167,7 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
     )
     if claimed.rowcount != 1:
         raise AttemptClosed()
-    _close_links(attempt.id, LINK_REPLACED)
+    close_links(attempt.id, LINK_REPLACED)
     link, message = _new_link(attempt, origin, now, email_case_for_resend(attempt))
     quota.charge(message)
     _add_link(attempt, link, message, origin)
@@ -194,31 +193,25 @@ def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) ->
     )
     if result.rowcount != 1:
         raise AttemptClosed()
-    _close_links(attempt.id, LINK_CANCELLED)
+    close_links(attempt.id, LINK_CANCELLED)
     record(f"{kind}.cancelled", origin, user_id=attempt.user_id, subject_id=attempt.id)
     return attempt
 
 
-def fail_attempt(
-    attempt: Attempt, reason: str, now: datetime, *conditions, shown: bool = True
-) -> None:
-    """Stop a pending attempt for safety (TOO_MANY_CODES, WRONG_NUMBER, DENIED) if `conditions`
-    hold when it is written, for good: written whether the request's work commits or not, since
-    the refusal that caused it fails the request. Its link dies with it (email_links refuses a
-    link of a closed attempt), and the waiting tab says why. `shown`: this request's own answer
-    shows the attempt failed already."""
-    values = {"status": ABANDONED, "closed_reason": reason, "cancelled_at": now, "updated_at": now}
-    keep(
+def fail_attempt(attempt: Attempt, reason: str, now: datetime) -> None:
+    """Stop a pending attempt for safety (TOO_MANY_CODES, WRONG_NUMBER): its link and code die
+    with it (a link of a closed attempt is refused) and its waiting tab says why. The work
+    stands although the request that caused it is refused."""
+    db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == PENDING, *conditions)
-        .values(**values)
+        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
+        .values(status=ABANDONED, closed_reason=reason, cancelled_at=now, updated_at=now)
     )
-    if shown:
-        for name, value in values.items():
-            set_committed_value(attempt, name, value)
+    commit_even_if_refused()
 
 
-def _close_links(attempt_id: str, status: str) -> None:
+def close_links(attempt_id: str, status: str) -> None:
+    """Every still-pending link of the attempt: replaced, or cancelled with it."""
     db.session.execute(
         update(EmailLink)
         .where(EmailLink.attempt_id == attempt_id, EmailLink.status == LINK_PENDING)

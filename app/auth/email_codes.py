@@ -25,7 +25,7 @@ from app.auth.settings import setting
 from app.extensions import db
 from app.models import Attempt, EmailLink
 from app.models.attempts import COMPLETE, LINK_PENDING, PENDING, TOO_MANY_CODES
-from app.unit_of_work import keep
+from app.unit_of_work import commit_even_if_refused
 
 MAX_WRONG_CODES = 5  # per attempt: the fifth wrong code fails it, link included
 ADDRESS_WINDOW = timedelta(days=1)  # WRONG_CODES_PER_ADDRESS counts the codes of this window
@@ -39,14 +39,12 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
     """The code typed in the tab that asked (`attempt` is found for this browser only): it
     completes the attempt here exactly as its link opened in this browser would, and spends the
     link with it. A wrong one counts towards MAX_WRONG_CODES and the address's daily allowance,
-    and both counts stand although the request fails."""
+    and the count stands although the request is refused."""
     if not setting("EMAIL_CODE_ENABLED"):
         raise NotFound("Codes are turned off on this site: use the link in the email.")
     code = read_code(text)
-    if attempt.status == COMPLETE:
-        raise CodeAlreadyUsed()
     if public_status(attempt, now) != PENDING:
-        raise AttemptFailed(attempt.closed_reason) if attempt.closed_reason else AttemptClosed()
+        raise _refusal_of_closed(attempt)
     links = db.session.scalars(
         select(EmailLink).where(EmailLink.attempt_id == attempt.id).order_by(EmailLink.created_at)
     ).all()
@@ -56,20 +54,35 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
     _check_address_allowance(attempt.normalized, now)
     if live.expire_at <= now:
         raise CodeExpired()
+    if any(code_matches(link.code_hash, code, link.id) for link in links if link is not live):
+        raise CodeReplaced()  # not a guess: an older email's code, right but no longer live
+    tries = _take_a_try(attempt)
     if code_matches(live.code_hash, code, live.id):
+        db.session.execute(  # a right code is no wrong one (the address's allowance counts them)
+            update(Attempt)
+            .where(Attempt.id == attempt.id)
+            .values(code_failures=Attempt.code_failures - 1)
+        )
         try:
             return spend_link(live, True, origin, now)
         except LinkAlreadyUsed:  # the link, a moment ago
             raise CodeAlreadyUsed() from None
-    if any(code_matches(link.code_hash, code, link.id) for link in links if link is not live):
-        raise CodeReplaced()  # no guess: an old email's code is right, only no longer live
-    _count_wrong_code(attempt, origin, now)
+    # A wrong code: its try stays taken, and the work stands although the answer is a 422.
+    commit_even_if_refused()
+    record_rejection("code.rejected", origin, now, user_id=attempt.user_id, subject_id=attempt.id)
+    if tries >= MAX_WRONG_CODES:
+        fail_attempt(attempt, TOO_MANY_CODES, now)
+    raise CodeIncorrect(MAX_WRONG_CODES - tries)
 
 
-def _count_wrong_code(attempt: Attempt, origin: Origin, now: datetime):
-    # Both writes are conditional and stand whatever the request's end: of twenty wrong codes
-    # racing, exactly MAX_WRONG_CODES are counted and the attempt fails once.
-    keep(
+def _take_a_try(attempt: Attempt) -> int:
+    """Count one more code for the attempt before comparing it; the number taken so far.
+
+    The conditional UPDATE holds the attempt's row until the request ends (PostgreSQL's row
+    lock, SQLite's one writer): of any number of codes racing for one attempt, each compares
+    only once it holds a try, so no more than MAX_WRONG_CODES are ever compared. A right code
+    gives its try back."""
+    tries = db.session.execute(
         update(Attempt)
         .where(
             Attempt.id == attempt.id,
@@ -77,17 +90,20 @@ def _count_wrong_code(attempt: Attempt, origin: Origin, now: datetime):
             Attempt.code_failures < MAX_WRONG_CODES,
         )
         .values(code_failures=Attempt.code_failures + 1)
-    )
-    failures = attempt.code_failures + 1
-    fail_attempt(
-        attempt,
-        TOO_MANY_CODES,
-        now,
-        Attempt.code_failures >= MAX_WRONG_CODES,
-        shown=failures >= MAX_WRONG_CODES,
-    )
-    record_rejection("code.rejected", origin, now, user_id=attempt.user_id, subject_id=attempt.id)
-    raise CodeIncorrect(max(0, MAX_WRONG_CODES - failures))
+        .returning(Attempt.code_failures)
+    ).scalar_one_or_none()
+    if tries is None:  # finished, stopped or out of tries while this request waited
+        db.session.refresh(attempt)
+        raise _refusal_of_closed(attempt)
+    return tries
+
+
+def _refusal_of_closed(attempt: Attempt):
+    if attempt.status == COMPLETE:
+        return CodeAlreadyUsed()
+    if attempt.closed_reason:
+        return AttemptFailed(attempt.closed_reason)
+    return AttemptClosed()
 
 
 def _check_address_allowance(normalized: str, now: datetime) -> None:

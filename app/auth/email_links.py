@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.auth.attempts import fail_attempt
+from app.auth.attempts import close_links, fail_attempt
 from app.auth.audit import record, record_refusal, record_rejection
 from app.auth.clients import with_client
 from app.auth.errors import (
@@ -168,7 +168,12 @@ def _check_number(attempt: Attempt, number: str | None, origin: Origin, now: dat
 
 
 def spend_link(link: EmailLink, same_client: bool, origin: Origin, now: datetime) -> Completion:
-    """Spend a checked link (opened, or its code typed) and complete its attempt."""
+    """Spend a checked link (opened, or its code typed) and complete its attempt.
+
+    The attempt's row is written before its link's, as in every flow (cancel, resend, deny, a
+    code's try): racing requests wait for one another at the attempt, and never deadlock."""
+    attempt = link.attempt
+    _close(attempt, same_client, now)
     won = db.session.execute(
         update(EmailLink)
         .where(
@@ -182,7 +187,7 @@ def spend_link(link: EmailLink, same_client: bool, origin: Origin, now: datetime
         raise LinkAlreadyUsed()
     try:
         # The link is spent: only now does this browser get its client row (same transaction).
-        completion = _complete(link.attempt, same_client, with_client(origin), now)
+        completion = _complete(attempt, same_client, with_client(origin), now)
         db.session.flush()  # a clash with another account's address shows here, not at commit
     except IntegrityError:
         # Another attempt took the same address a moment ago (made its account, or verified it
@@ -195,35 +200,7 @@ def spend_link(link: EmailLink, same_client: bool, origin: Origin, now: datetime
     return completion
 
 
-def deny_email_link(token: str | None, origin: Origin, now: datetime) -> Attempt:
-    """ "This wasn't me" on the approval page: the attempt ends with its link and code, and its
-    waiting tab says it was stopped from the email."""
-    try:
-        link, _ = _check_link(token, origin.client_id, now)
-        # The link first, as spending does: two racing requests lock the rows in one order.
-        won = db.session.execute(
-            update(EmailLink)
-            .where(EmailLink.id == link.id, EmailLink.status == LINK_PENDING)
-            .values(status=LINK_CANCELLED)
-        ).rowcount
-        if won != 1:
-            raise LinkAlreadyUsed()
-    except LinkError as error:
-        _record_rejection(error, origin, "denied", now)
-        raise
-    attempt = link.attempt
-    closed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
-        .values(status=ABANDONED, closed_reason=DENIED, cancelled_at=now, updated_at=now)
-    ).rowcount
-    if closed != 1:
-        raise _with_attempt(LinkCancelled(), attempt)
-    record(f"{attempt.kind}.denied", origin, user_id=attempt.user_id, subject_id=attempt.id)
-    return attempt
-
-
-def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime) -> Completion:
+def _close(attempt: Attempt, same_client: bool, now: datetime) -> None:
     closed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == PENDING)
@@ -234,9 +211,34 @@ def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime
             verified_from_same_client=same_client,
         )
     ).rowcount
-    if closed != 1:
-        raise LinkCancelled()
+    if closed != 1:  # a racing request finished it, or it was cancelled, a moment ago
+        db.session.refresh(attempt)
+        raise LinkAlreadyUsed() if attempt.status == COMPLETE else LinkCancelled()
     # The update set those values on `attempt` too (the ORM's synchronize): no need to read it.
+
+
+def deny_email_link(token: str | None, origin: Origin, now: datetime) -> Attempt:
+    """ "This wasn't me" on the approval page: the attempt ends with its link and code, and its
+    waiting tab says it was stopped from the email."""
+    try:
+        link, _ = _check_link(token, origin.client_id, now)
+    except LinkError as error:
+        _record_rejection(error, origin, "denied", now)
+        raise
+    attempt = link.attempt
+    closed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == PENDING)
+        .values(status=ABANDONED, closed_reason=DENIED, cancelled_at=now, updated_at=now)
+    ).rowcount
+    if closed != 1:  # approved, or cancelled, a moment ago
+        raise _with_attempt(LinkAlreadyUsed(), attempt)
+    close_links(attempt.id, LINK_CANCELLED)
+    record(f"{attempt.kind}.denied", origin, user_id=attempt.user_id, subject_id=attempt.id)
+    return attempt
+
+
+def _complete(attempt: Attempt, same_client: bool, origin: Origin, now: datetime) -> Completion:
     record("link.consumed", origin, user_id=attempt.user_id, subject_id=attempt.id)
     if attempt.kind == EMAIL_ADDRESS:
         _verify_address(attempt, origin, now)

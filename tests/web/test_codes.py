@@ -88,6 +88,7 @@ def test_the_code_pasted_with_spaces_signs_this_browser_in_and_spends_the_link(
     used = phone.get(path_of(mailbox.link(EMAIL)))
     assert used.status_code == 410 and "already been used" in text(used)
     assert "code.rejected" not in events(app) and "sign_in.completed" in events(app)
+    assert attempt_row(app).code_failures == 0  # a right code is not counted as a wrong one
 
 
 def test_a_link_used_first_leaves_the_code_spent(app, client, auth, mailbox, waiting):
