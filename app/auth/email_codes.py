@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from app.auth.address_text import quota_address
 from app.auth.attempt_views import public_status
 from app.auth.attempts import fail_attempt
 from app.auth.audit import record_rejection
@@ -21,6 +22,7 @@ from app.auth.errors import (
     RateLimited,
 )
 from app.auth.origin import Origin
+from app.auth.rate_limits import lock_address
 from app.auth.settings import setting
 from app.extensions import db
 from app.models import Attempt, EmailLink
@@ -110,6 +112,11 @@ def _check_address_allowance(normalized: str, now: datetime) -> None:
     """Refuse every code for an address that had WRONG_CODES_PER_ADDRESS wrong ones in a day,
     from whoever asked: an attacker starting attempt after attempt for one address would
     otherwise get five guesses per email the quotas allow. Its links still work."""
+    if not setting("RATELIMIT_ENABLED"):
+        return
+    # The mailbox's row first, as an email's quota does: racing codes for one address, over
+    # any number of attempts, take their turns here, and each counts the others' wrong codes.
+    lock_address(quota_address(normalized), now)
     since = now - ADDRESS_WINDOW
     wrong, oldest = db.session.execute(
         select(

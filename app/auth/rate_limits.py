@@ -40,7 +40,7 @@ class EmailQuota(NamedTuple):
         message.quota_address, message.requester = self
 
 
-def _lock_address(address: str, now: datetime) -> None:
+def lock_address(address: str, now: datetime) -> None:
     """Write the mailbox's quota row first: PostgreSQL holds that row's lock, SQLite its one
     write lock, until the transaction ends, so a racing request for the same mailbox waits here
     and then counts this one's email too."""
@@ -94,7 +94,7 @@ def check_address_quota(normalized: str, origin: Origin, now: datetime) -> Email
     address = quota_address(normalized)
     if not setting("RATELIMIT_ENABLED"):
         return EmailQuota(address, requester_network(origin.ip))
-    _lock_address(address, now)
+    lock_address(address, now)
     # The owner's browser counts on its own, not by its network: behind a shared IP (an office,
     # a carrier's NAT) an attacker's requests cannot spend its quota. Anyone else is counted by
     # network, as a cookie costs nothing to drop.

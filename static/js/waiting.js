@@ -130,28 +130,29 @@
       event.preventDefault();
       const error = el("error");
       el("code-submit").disabled = true;
+      let response;
       try {
-        const response = await fetch(root.dataset.codeUrl, {
+        response = await fetch(root.dataset.codeUrl, {
           method: "POST",
           headers: { "X-CSRFToken": csrf, Accept: "application/json", "Content-Type": "application/json" },
           body: JSON.stringify({ code: el("code").value }),
         });
-        const data = await response.json();
-        if (response.ok) {
-          error.hidden = true;
-          window.location.assign(data.next_url);
-          return;
-        }
-        error.textContent = data.errors[0].message;
-        error.hidden = false;
-        el("code").setAttribute("aria-invalid", "true");
-        el("code").select();
-        await refresh(); // a last wrong code stopped the request: show why
       } catch (_) {
-        codeForm.submit(); // the server answers the plain form too
-      } finally {
-        el("code-submit").disabled = false;
+        codeForm.submit(); // no answer at all: the server answers the plain form too
+        return;
       }
+      const data = await response.json();
+      el("code-submit").disabled = false;
+      if (response.ok) {
+        error.hidden = true;
+        window.location.assign(data.next_url);
+        return;
+      }
+      error.textContent = data.errors[0].message;
+      error.hidden = false;
+      el("code").setAttribute("aria-invalid", "true");
+      el("code").select();
+      refresh().catch(() => {}); // a last wrong code stopped the request: show why
     });
   }
 

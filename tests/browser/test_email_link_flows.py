@@ -20,6 +20,8 @@ EMAIL = "ada@example.com"
 WAITING_URL = re.compile(r"/sign-(up|in)/(sua|sia)_[0-9A-Za-z]+$")
 USER_URL = re.compile(r"/user$")
 SIGN_IN_URL = re.compile(r"/sign-in(\?|$)")
+# The approval page's field for the waiting tab's number (SPEC §10).
+NUMBER_LABEL = "Type the number shown in the tab where you asked"
 # The requesting device, unlike the approving one (headless Chromium on Linux).
 WINDOWS_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -61,11 +63,18 @@ def fact(page: Page, name: str):
     return page.locator("dl.facts dt", has_text=name).locator("xpath=following-sibling::dd[1]")
 
 
-def approve(page: Page, link: str, what: str = "sign-up") -> None:
-    """Open the link on another device and approve it there."""
+def number_shown(tab: Page) -> str:
+    """The two-digit number the waiting tab shows, which another device's approval asks for."""
+    return tab.locator("#match-number").inner_text()
+
+
+def approve(page: Page, link: str, number: str, what: str = "sign-up") -> None:
+    """Open the link on another device and approve it there, typing the waiting tab's number
+    as its person reads it off that tab (SPEC §10)."""
     page.goto(link)
     expect(page.get_by_role("heading", name=f"Approve this {what}?")).to_be_visible()
-    page.get_by_role("button", name="Yes, it was me: approve").click()
+    page.get_by_label(NUMBER_LABEL).fill(number)
+    page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.get_by_text("Signed in. Return to your original tab to continue.")).to_be_visible()
 
 
@@ -102,7 +111,8 @@ def test_cross_device_sign_up(new_device, mailbox):
     expect(fact(phone, "When")).to_contain_text("2 minutes ago")
     expect(tab).to_have_url(WAITING_URL)  # opening the link alone finishes nothing
 
-    phone.get_by_role("button", name="Yes, it was me: approve").click()
+    phone.get_by_label(NUMBER_LABEL).fill(number_shown(tab))
+    phone.get_by_role("button", name="Approve", exact=True).click()
     expect(phone.get_by_text("Signed in. Return to your original tab to continue.")).to_be_visible()
     expect_signed_in(tab)  # no reload, no click
     expect_signed_out(phone)
@@ -111,7 +121,7 @@ def test_cross_device_sign_up(new_device, mailbox):
 def test_cross_device_sign_in_goes_to_redirect_url(new_device, mailbox, account):
     """An existing user signs in from another device; the waiting tab ends at redirect_url."""
     tab = start(new_device(), flow="sign-in", redirect_url="/user?welcome=1")
-    approve(new_device(), mailbox.link(EMAIL), what="sign-in")
+    approve(new_device(), mailbox.link(EMAIL), number_shown(tab), what="sign-in")
     expect_signed_in(tab, url=re.compile(r"/user\?welcome=1$"))
     expect(tab.locator("#signed-in-as")).to_contain_text(account)
 
@@ -151,7 +161,7 @@ def test_mail_scanner_does_not_spend_the_link(new_device, mailbox):
             assert response.status == 200
     expect(waiting(tab)).to_have_attribute("data-state", "waiting")
 
-    approve(new_device(), link)
+    approve(new_device(), link, number_shown(tab))
     expect_signed_in(tab)
 
 
@@ -178,7 +188,7 @@ def test_require_same_client(live_app, new_device, mailbox):
     expect_link_error(
         phone, link, 403, "Open this link in the browser where you asked for it", "must be opened"
     )
-    expect(phone.get_by_role("button", name=re.compile("approve"))).to_have_count(0)
+    expect(phone.get_by_role("button", name=re.compile("approve", re.I))).to_have_count(0)
     expect_signed_out(phone)
     expect(waiting(tab)).to_have_attribute("data-state", "waiting")
     second = new_tab(tab)

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from app.auth.accounts import get_user, update_user
 from examples.relying_app import create_app as create_example_app
+from tests.browser.test_email_link_flows import approve, number_shown
 from tests.conftest import free_port, serving
 from tests.factory import make_oauth_app, make_user, mint_token, work
 
@@ -133,10 +134,7 @@ def test_cross_device_first_party(new_device, mailbox, example, account):
     tab = new_device()
     asked = sign_in_from(example_url, tab)
 
-    phone = new_device()
-    phone.goto(mailbox.link(EMAIL))
-    phone.get_by_role("button", name="Yes, it was me: approve").click()
-    expect(phone.get_by_text("Return to your original tab to continue.")).to_be_visible()
+    approve(new_device(), mailbox.link(EMAIL), number_shown(tab), what="sign-in")
     expect_signed_in_to_example(tab, example_url, asked)  # no reload, no click
 
 

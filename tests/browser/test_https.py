@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import TIMEOUT
+from tests.browser.test_email_link_flows import approve, number_shown
 from tests.factory import make_user, mint_token
 from tests.servers import gunicorn
 
@@ -76,10 +77,7 @@ def test_email_link_sign_in_over_https(new_browser, mailbox, ada, https_server):
     assert link.startswith(f"{https_server}/verify?token=")
     phone = new_browser()
     unreferred = posts_without_referer(phone)
-    phone.goto(link)
-    expect(phone.get_by_role("heading", name="Approve this sign-in?")).to_be_visible()
-    phone.get_by_role("button", name="Yes, it was me: approve").click()
-    expect(phone.get_by_text("Signed in. Return to your original tab to continue.")).to_be_visible()
+    approve(phone, link, number_shown(tab), what="sign-in")
     assert unreferred == ["verify"]  # the token page's own form, which used to be refused
     expect_signed_in_as(tab, ada)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser.test_email_link_flows import approve, number_shown
 from tests.conftest import free_port
 from tests.factory import make_oauth_app, make_user, mint_token
 
@@ -180,10 +181,7 @@ def test_public_app_cross_device(live_app, live_server, new_device, mailbox, use
     seen = app.catch_callback(tab.context)
     ask_for_link(tab, flow["url"])
 
-    phone = new_device()
-    phone.goto(mailbox.link(EMAIL))
-    phone.get_by_role("button", name="Yes, it was me: approve").click()
-    expect(phone.get_by_text("Signed in. Return to your original tab to continue.")).to_be_visible()
+    approve(new_device(), mailbox.link(EMAIL), number_shown(tab), what="sign-in")
     callback = expect_callback(tab, app, seen)  # no reload, no click
 
     result = app.finish(callback, flow)

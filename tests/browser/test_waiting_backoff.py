@@ -4,7 +4,7 @@ told (Retry-After) instead of asking over and over, and still finishes by itself
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_email_link_flows import EMAIL, USER_URL, approve, start
+from tests.browser.test_email_link_flows import EMAIL, USER_URL, approve, number_shown, start
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ def test_a_refused_tab_waits_as_told_and_still_finishes(live_app, new_device, ma
     polls = []
     tab.on("request", lambda request: "wait=" in request.url and polls.append(request.url))
     start(tab)
-    approve(new_device(), mailbox.link(EMAIL))
+    approve(new_device(), mailbox.link(EMAIL), number_shown(tab))
     # At the next poll, one Retry-After later at most: the timeout only bounds a failing run.
     expect(tab).to_have_url(USER_URL, timeout=20_000)
     # Asking again at once after each refusal would have sent hundreds by now.
