@@ -102,9 +102,14 @@ def _new_link(
         expire_at=attempt.expire_at,
     )
     with_link = email_case not in CASES_WITHOUT_LINK
-    code = make_code() if with_link and setting("EMAIL_CODE_ENABLED") else None
+    code = make_code() if setting("EMAIL_CODE_ENABLED") else None
     if code is not None:
+        # Made even when it is not sent (an email without a link, or one an admin sent that no
+        # waiting tab of the owner's could take): its code form then answers as any other, so
+        # it tells nobody that the address belongs to another account.
         link.code_hash = hash_code(code, link.id)
+    if not with_link or attempt.sent_by is not None:
+        code = None
     url = f"{setting('PUBLIC_URL')}/verify?token={token}"
     message = mail.render_email(
         "email_link",
@@ -198,16 +203,18 @@ def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) ->
     return attempt
 
 
-def fail_attempt(attempt: Attempt, reason: str, now: datetime) -> None:
+def fail_attempt(attempt: Attempt, reason: str, now: datetime) -> bool:
     """Stop a pending attempt for safety (TOO_MANY_CODES, WRONG_NUMBER): its link and code die
     with it (a link of a closed attempt is refused) and its waiting tab says why. The work
-    stands although the request that caused it is refused."""
-    db.session.execute(
+    stands although the request that caused it is refused. False if it was no longer pending
+    (finished a moment ago)."""
+    stopped = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == PENDING)
         .values(status=ABANDONED, closed_reason=reason, cancelled_at=now, updated_at=now)
-    )
+    ).rowcount
     commit_even_if_refused()
+    return stopped == 1
 
 
 def close_links(attempt_id: str, status: str) -> None:

@@ -22,8 +22,14 @@ def hash_code(code: str, link_id: str) -> str:
     """An HMAC keyed with the app's SECRET_KEY and salted with the link: a million codes are
     quickly tried against a plain hash, so a copy of the database alone must not reveal the
     codes of live links."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{link_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_key(), f"{link_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _key() -> bytes:
+    # Derived, not the cookie-signing key itself: one key, one purpose.
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(secret, b"latchkey email codes", hashlib.sha256).digest()
 
 
 def code_matches(code_hash: str | None, code: str, link_id: str) -> bool:

@@ -18,6 +18,7 @@ from app.auth.errors import (
     CodeIncorrect,
     CodeReplaced,
     LinkAlreadyUsed,
+    NoCode,
     NotFound,
     RateLimited,
 )
@@ -32,8 +33,8 @@ from app.unit_of_work import commit_even_if_refused
 MAX_WRONG_CODES = 5  # per attempt: the fifth wrong code fails it, link included
 ADDRESS_WINDOW = timedelta(days=1)  # WRONG_CODES_PER_ADDRESS counts the codes of this window
 TOO_MANY_FOR_ADDRESS = (
-    "Too many wrong codes were entered for this address today. "
-    "Use the link in the email, or try the code again in {s}."
+    "Too many wrong codes were entered for this address today, so codes for it are paused. "
+    "Use the link in the email."
 )
 
 
@@ -52,18 +53,19 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
     ).all()
     live = next((link for link in links if link.status == LINK_PENDING), None)
     if live is None or live.code_hash is None:  # sent while codes were off
-        raise AttemptClosed("The email for this request has no code: use its link.")
+        raise NoCode()
     _check_address_allowance(attempt.normalized, now)
     if live.expire_at <= now:
         raise CodeExpired()
     if any(code_matches(link.code_hash, code, link.id) for link in links if link is not live):
         raise CodeReplaced()  # not a guess: an older email's code, right but no longer live
-    tries = _take_a_try(attempt)
+    tries = _take_a_try(attempt, now)
     if code_matches(live.code_hash, code, live.id):
         db.session.execute(  # a right code is no wrong one (the address's allowance counts them)
             update(Attempt)
             .where(Attempt.id == attempt.id)
             .values(code_failures=Attempt.code_failures - 1)
+            .execution_options(synchronize_session=False)
         )
         try:
             return spend_link(live, True, origin, now)
@@ -72,12 +74,19 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
     # A wrong code: its try stays taken, and the work stands although the answer is a 422.
     commit_even_if_refused()
     record_rejection("code.rejected", origin, now, user_id=attempt.user_id, subject_id=attempt.id)
-    if tries >= MAX_WRONG_CODES:
-        fail_attempt(attempt, TOO_MANY_CODES, now)
+    if tries >= MAX_WRONG_CODES and fail_attempt(attempt, TOO_MANY_CODES, now):
+        record_rejection(
+            f"{attempt.kind}.failed",
+            origin,
+            now,
+            user_id=attempt.user_id,
+            subject_id=attempt.id,
+            reason=TOO_MANY_CODES,
+        )
     raise CodeIncorrect(MAX_WRONG_CODES - tries)
 
 
-def _take_a_try(attempt: Attempt) -> int:
+def _take_a_try(attempt: Attempt, now: datetime) -> int:
     """Count one more code for the attempt before comparing it; the number taken so far.
 
     The conditional UPDATE holds the attempt's row until the request ends (PostgreSQL's row
@@ -91,8 +100,9 @@ def _take_a_try(attempt: Attempt) -> int:
             Attempt.status == PENDING,
             Attempt.code_failures < MAX_WRONG_CODES,
         )
-        .values(code_failures=Attempt.code_failures + 1)
+        .values(code_failures=Attempt.code_failures + 1, last_code_at=now)
         .returning(Attempt.code_failures)
+        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if tries is None:  # finished, stopped or out of tries while this request waited
         db.session.refresh(attempt)
@@ -118,15 +128,13 @@ def _check_address_allowance(normalized: str, now: datetime) -> None:
     # any number of attempts, take their turns here, and each counts the others' wrong codes.
     lock_address(quota_address(normalized), now)
     since = now - ADDRESS_WINDOW
+    # An attempt's wrong codes count for a day from its last one: an attempt lives a day, and
+    # counting from its start would let codes typed at the end of its life go uncounted.
     wrong, oldest = db.session.execute(
         select(
-            func.coalesce(func.sum(Attempt.code_failures), 0), func.min(Attempt.created_at)
-        ).where(
-            Attempt.normalized == normalized,
-            Attempt.created_at > since,
-            Attempt.code_failures > 0,
-        )
+            func.coalesce(func.sum(Attempt.code_failures), 0), func.min(Attempt.last_code_at)
+        ).where(Attempt.normalized == normalized, Attempt.last_code_at > since)
     ).one()
     if wrong >= setting("WRONG_CODES_PER_ADDRESS"):
-        # A wrong code counts from its attempt's start (an attempt lives a day at most).
-        raise RateLimited((oldest - since).total_seconds(), TOO_MANY_FOR_ADDRESS)
+        retry_after = (oldest - since) if oldest is not None else ADDRESS_WINDOW
+        raise RateLimited(retry_after.total_seconds(), TOO_MANY_FOR_ADDRESS)

@@ -75,10 +75,10 @@ def _check_link(token: str | None, client_id: str | None, now: datetime) -> tupl
     if link is None:
         raise LinkInvalid()
     attempt = link.attempt
+    if attempt.closed_reason and link.status in (LINK_PENDING, LINK_CANCELLED):
+        raise _with_attempt(AttemptFailed(attempt.closed_reason), attempt)  # stopped: say why
     error = _LINK_ERRORS.get(link.status)
     if error is None and attempt.status != PENDING:
-        if attempt.closed_reason:  # stopped for safety: say why
-            raise _with_attempt(AttemptFailed(attempt.closed_reason), attempt)
         error = LinkCancelled
     if error is None and (link.expire_at <= now or attempt.abandon_at <= now):
         error = LinkExpired
@@ -112,6 +112,14 @@ def _record_rejection(error: LinkError, origin: Origin, stage: str, now: datetim
     event = "link.expired" if isinstance(error, LinkExpired) else "link.rejected"
     attempt = getattr(error, "attempt", None)
     record_refusal(event, attempt, origin, now, reason=type(error).__name__, stage=stage)
+
+
+def shown_match_number(attempt) -> str | None:
+    """The number the waiting tab shows (SPEC §10), when another browser may approve and must
+    type it."""
+    if setting("CROSS_DEVICE_NUMBER_MATCH") and not setting("REQUIRE_SAME_CLIENT"):
+        return attempt.match_number
+    return None
 
 
 def needs_number(attempt: Attempt, same_client: bool) -> bool:
@@ -155,7 +163,8 @@ def _check_number(attempt: Attempt, number: str | None, origin: Origin, now: dat
     if hmac.compare_digest(typed, attempt.match_number):
         return
     # One try: two digits are guessed one time in ninety.
-    fail_attempt(attempt, WRONG_NUMBER, now)
+    if not fail_attempt(attempt, WRONG_NUMBER, now):
+        raise _with_attempt(LinkAlreadyUsed(), attempt)  # finished a moment ago, in its own tab
     record_rejection(
         f"{attempt.kind}.failed",
         origin,
@@ -226,6 +235,8 @@ def deny_email_link(token: str | None, origin: Origin, now: datetime) -> Attempt
         _record_rejection(error, origin, "denied", now)
         raise
     attempt = link.attempt
+    if attempt.match_number is None:  # address verification asks nothing, and denies nothing
+        raise _with_attempt(LinkInvalid(), attempt)
     closed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == PENDING)

@@ -106,7 +106,6 @@ class AttemptFailed(LinkError):
 
     def __init__(self, reason: str):
         super().__init__(self.MESSAGES[reason] + " Start again to get a new email.")
-        self.closed_reason = reason
 
 
 class NumberMissing(AuthError):
@@ -136,6 +135,11 @@ class CodeIncorrect(AuthError):
 
 class CodeReplaced(AuthError):
     message = "That code is from an earlier email. Use the code in the most recent one."
+    param = "code"
+
+
+class NoCode(AuthError):
+    message = "The email for this request has no code: use its link."
     param = "code"
 
 

@@ -24,7 +24,7 @@ class Attempt(db.Model):
         Index("ix_attempts_status_created_at", "status", "created_at"),
         Index("ix_attempts_abandon_at", "abandon_at"),  # cleanup
         # The wrong codes entered for one address in a day (email_codes).
-        Index("ix_attempts_normalized_created_at", "normalized", "created_at"),
+        Index("ix_attempts_normalized_last_code_at", "normalized", "last_code_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -54,11 +54,12 @@ class Attempt(db.Model):
     sent_by: Mapped[str | None] = mapped_column(String(40))
     # Set once a session has been made on the requesting client (same tab or waiting tab).
     activated_at: Mapped[datetime | None]
-    # Wrong codes entered so far (SPEC §10): the fifth fails the attempt.
+    # Wrong codes entered so far (SPEC §10), and when the last was: the fifth fails the attempt.
     code_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_code_at: Mapped[datetime | None]
     # The two-digit number the waiting tab shows and a cross-device approval must type (§10).
     match_number: Mapped[str | None] = mapped_column(String(2))
-    # Why a closed attempt failed, for the waiting tab to say: one of CLOSED_REASONS.
+    # Why a closed attempt failed, for the waiting tab to say: TOO_MANY_CODES, WRONG_NUMBER, DENIED.
     closed_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
@@ -87,7 +88,7 @@ class EmailLink(db.Model):
         ForeignKey("attempts.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # The code beside the link (SPEC §10), keyed: see email_codes.hash_code. One credential:
+    # The code beside the link (SPEC §10), keyed: see codes.hash_code. One credential:
     # spending either spends the row.
     code_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=LINK_PENDING)

@@ -13,9 +13,9 @@ from app.auth.attempt_views import (
 )
 from app.auth.attempts import cancel_attempt, find_attempt, resend_link
 from app.auth.email_codes import redeem_code
+from app.auth.email_links import shown_match_number
 from app.auth.email_verification import cancel_email_verification, find_verification
 from app.auth.networks import requester_network
-from app.auth.settings import setting
 from app.auth.status_poll import find_attempt_with_email
 from app.auth.watcher import Wait
 from app.models.attempts import (
@@ -69,7 +69,7 @@ def attempt_json(view: AttemptView) -> dict:
         },
         "next_url": next_url(view),
         # SPEC §10: what a cross-device approval will ask for (null when it asks nothing).
-        "match_number": attempt.match_number if setting("CROSS_DEVICE_NUMBER_MATCH") else None,
+        "match_number": shown_match_number(attempt),
         "resend_available_at": clock.to_ms(view.resend_at),
         "email_delivery": view.email_delivery,
         "version": view.version,

@@ -81,6 +81,7 @@ def render_verification(address_id: str, error: AuthError | None = None):
     attempt = own_verification(address_id)
     ids = {"address_id": address_id}
     urls = {
+        "page": url_for("profile.email_address", **ids),
         "status": url_for("frontend_api.show_email_address", **ids),
         "resend_api": url_for("frontend_api.resend_email_address", **ids),
         "resend": url_for("profile.resend", **ids),

@@ -8,12 +8,14 @@ from app.auth.activation import activate_attempt
 from app.auth.attempt_views import newest_email, view_attempt
 from app.auth.attempts import cancel_attempt, find_attempt, resend_link
 from app.auth.email_codes import redeem_code
+from app.auth.email_links import shown_match_number
 from app.auth.errors import AuthError, NotFound
 from app.auth.settings import setting
-from app.oauth.applications import asking_app_name
+from app.oauth.applications import asking_app_name, asking_app_redirect_uri
 from app.views.client import current_origin, spender_origin
 from app.views.errors import retry_headers, status_of
 from app.views.frontend_api import deliver_if_overdue, page_state
+from app.views.headers import allow_form_target
 from app.views.limits import code_rate_limit, email_rate_limit
 from app.views.login import sign_in_browser
 
@@ -49,15 +51,11 @@ def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **l
     return page, status, headers
 
 
-def shown_match_number(attempt) -> str | None:
-    """The number a cross-device approval asks for (SPEC §10), when it asks."""
-    return attempt.match_number if setting("CROSS_DEVICE_NUMBER_MATCH") else None
-
-
 def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
     attempt = find_attempt(kind, attempt_id, current_origin().client_id)
     ids = {"kind": kind, "attempt_id": attempt.id}
     urls = {
+        "page": url_for("waiting.page", **ids),  # after a refused code, the page is a POST's
         "status": url_for("frontend_api.show", **ids),
         "resend_api": url_for("frontend_api.resend", **ids),
         "resend": url_for("waiting.resend", **ids),
@@ -68,6 +66,9 @@ def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
         "continue": after_sign_in_url(attempt),
         "start_again": url_for(f"pages.{attempt.kind}", email_address=attempt.email),
     }
+    # The code form signs this browser in and goes on to redirect_url: for an app that needs no
+    # consent, /oauth/authorize answers it at once at the app's redirect URI (CSP form-action).
+    allow_form_target(asking_app_redirect_uri(attempt.redirect_url))
     purpose = "sign in" if kind == "sign_in" else "sign up"
     return render_waiting_page(
         attempt,

@@ -131,17 +131,23 @@
       const error = el("error");
       el("code-submit").disabled = true;
       let response;
+      let data;
       try {
         response = await fetch(root.dataset.codeUrl, {
           method: "POST",
           headers: { "X-CSRFToken": csrf, Accept: "application/json", "Content-Type": "application/json" },
           body: JSON.stringify({ code: el("code").value }),
         });
+        data = await response.json();
       } catch (_) {
-        codeForm.submit(); // no answer at all: the server answers the plain form too
+        // No answer we can read: the code may have arrived and counted, so it is not sent
+        // again by itself. The state is asked afresh (it may say the tab signed in).
+        el("code-submit").disabled = false;
+        error.textContent = "We could not reach the server. Check your connection and try again.";
+        error.hidden = false;
+        refresh().catch(() => {});
         return;
       }
-      const data = await response.json();
       el("code-submit").disabled = false;
       if (response.ok) {
         error.hidden = true;

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from app.models import Attempt, AuditEvent, Session
-from tests.conftest import csrf_token, match_number, path_of
+from tests.conftest import Auth, csrf_token, match_number, path_of
 from tests.factory import make_user
 from tests.web.conftest import post_form
 
@@ -370,3 +370,56 @@ def test_admins_can_switch_both_off_here(app, client, auth, mailbox):
     assert mailbox.last("grace@example.com").subject == "Finish signing up"
     page = text(client.get(waiting))
     assert 'id="code-form"' not in page and 'id="match-number"' not in page
+
+
+def test_wrong_codes_count_for_a_day_from_when_they_were_typed(app, client, mailbox):
+    """An attempt lives a day: codes typed at the end of its life count for a day after that,
+    not from its start."""
+    make_user(app, EMAIL)
+    old = start_sign_in(client)
+    clock.travel(23 * 3600 + 50 * 60)  # near the end of the attempt's life: a fresh email
+    assert post_form(client, f"{old}/resend").status_code == 302
+    for _ in range(5):
+        enter(client, old, wrong(mailbox.code(EMAIL)))
+    clock.travel(20 * 60)  # the first attempt is gone
+    attacker = app.test_client()
+    new = start_sign_in(attacker)
+    for _ in range(5):
+        assert enter(attacker, new, wrong(mailbox.code(EMAIL))).status_code == 422
+    owner = app.test_client()
+    refused = enter(owner, start_sign_in(owner), mailbox.code(EMAIL))
+    assert refused.status_code == 429  # 10 wrong codes typed within the day
+
+
+def test_a_taken_address_answers_codes_like_any_other(make_app, mailbox):
+    """With enumeration protection, adding an address another account owns sends its owner a
+    note without a code; the asker's code form must not tell the two cases apart."""
+    app = make_app(ENUMERATION_PROTECTION=True, CODE_REQUESTS_PER_IP="1000 per minute")
+    make_user(app, "owner@example.com")
+    answers = []
+    for address in ("owner@example.com", "free@example.com"):
+        client = app.test_client()
+        make_user(app, f"asker-{address}")
+        Auth(client, mailbox).sign_in(f"asker-{address}")
+        added = post_form(client, "/user/email-addresses", email_address=address)
+        answer = post_form(client, f"{added.location}/code", code="000000")
+        answers.append((answer.status_code, "That code isn't right. 4 tries left." in text(answer)))
+    assert answers == [(422, True), (422, True)]
+
+
+def test_an_address_verification_cannot_be_denied(app, client, auth, mailbox):
+    auth.sign_up("grace@example.com")
+    post_form(client, "/user/email-addresses", email_address="work@example.com")
+    token = mailbox.token("work@example.com")
+    phone = app.test_client()
+    assert post_form(phone, "/verify/deny", token=token).status_code == 400
+    assert approve(phone, mailbox.link("work@example.com"), None).status_code == 200
+
+
+def test_no_number_is_shown_when_only_this_browser_may_open_the_link(make_app, mailbox):
+    app = make_app(REQUIRE_SAME_CLIENT=True)
+    make_user(app, EMAIL)
+    client = app.test_client()
+    waiting = start_sign_in(client)
+    assert 'id="match-number"' not in text(client.get(waiting))
+    assert 'href="' + waiting + '">reload' in text(client.get(waiting))
