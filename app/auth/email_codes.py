@@ -52,7 +52,10 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
         select(EmailLink).where(EmailLink.attempt_id == attempt.id).order_by(EmailLink.created_at)
     ).all()
     live = next((link for link in links if link.status == LINK_PENDING), None)
-    if live is None or live.code_hash is None:  # sent while codes were off
+    if live is None:  # spent or closed by a racing request since `attempt` was read
+        db.session.refresh(attempt)
+        raise _refusal_of_closed(attempt) if attempt.status != PENDING else AttemptClosed()
+    if live.code_hash is None:  # sent while codes were off
         raise NoCode()
     _check_address_allowance(attempt.normalized, now)
     if live.expire_at <= now:
