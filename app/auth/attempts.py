@@ -203,18 +203,27 @@ def cancel_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) ->
     return attempt
 
 
-def fail_attempt(attempt: Attempt, reason: str, now: datetime) -> bool:
+def fail_attempt(attempt: Attempt, reason: str, origin: Origin, now: datetime) -> bool:
     """Stop a pending attempt for safety (TOO_MANY_CODES, WRONG_NUMBER): its link and code die
-    with it (a link of a closed attempt is refused) and its waiting tab says why. The work
-    stands although the request that caused it is refused. False if it was no longer pending
-    (finished a moment ago)."""
+    with it (a link of a closed attempt is refused) and its waiting tab says why. The work and
+    its `<kind>.failed` audit row stand although the request that caused it is refused. False
+    if it was no longer pending (finished a moment ago)."""
     stopped = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == PENDING)
         .values(status=ABANDONED, closed_reason=reason, cancelled_at=now, updated_at=now)
     ).rowcount
     commit_even_if_refused()
-    return stopped == 1
+    if stopped != 1:
+        return False
+    record(
+        f"{attempt.kind}.failed",
+        origin,
+        user_id=attempt.user_id,
+        subject_id=attempt.id,
+        reason=reason,
+    )
+    return True
 
 
 def close_links(attempt_id: str, status: str) -> None:

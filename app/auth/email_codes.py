@@ -77,15 +77,8 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
     # A wrong code: its try stays taken, and the work stands although the answer is a 422.
     commit_even_if_refused()
     record_rejection("code.rejected", origin, now, user_id=attempt.user_id, subject_id=attempt.id)
-    if tries >= MAX_WRONG_CODES and fail_attempt(attempt, TOO_MANY_CODES, now):
-        record_rejection(
-            f"{attempt.kind}.failed",
-            origin,
-            now,
-            user_id=attempt.user_id,
-            subject_id=attempt.id,
-            reason=TOO_MANY_CODES,
-        )
+    if tries >= MAX_WRONG_CODES:
+        fail_attempt(attempt, TOO_MANY_CODES, origin, now)
     raise CodeIncorrect(MAX_WRONG_CODES - tries)
 
 

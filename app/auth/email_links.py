@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.attempts import close_links, fail_attempt
-from app.auth.audit import record, record_refusal, record_rejection
+from app.auth.audit import record, record_refusal
 from app.auth.clients import with_client
 from app.auth.errors import (
     AttemptFailed,
@@ -163,16 +163,8 @@ def _check_number(attempt: Attempt, number: str | None, origin: Origin, now: dat
     if hmac.compare_digest(typed, attempt.match_number):
         return
     # One try: two digits are guessed one time in ninety.
-    if not fail_attempt(attempt, WRONG_NUMBER, now):
+    if not fail_attempt(attempt, WRONG_NUMBER, origin, now):
         raise _with_attempt(LinkAlreadyUsed(), attempt)  # finished a moment ago, in its own tab
-    record_rejection(
-        f"{attempt.kind}.failed",
-        origin,
-        now,
-        user_id=attempt.user_id,
-        subject_id=attempt.id,
-        reason=WRONG_NUMBER,
-    )
     raise _with_attempt(AttemptFailed(WRONG_NUMBER), attempt)
 
 

@@ -75,16 +75,20 @@ FRESH_FOR = 1.0  # seconds a process trusts its copy: an admin's change reaches 
 
 def _overrides() -> dict:
     """The saved settings: one small query a second per process, the same for a whole unit of
-    work (a request)."""
-    work = db.session.info
-    if _SETTINGS not in work:
-        read_at, values = current_app.extensions.get(_SETTINGS, (None, None))
-        if read_at is None or time.monotonic() - read_at > FRESH_FOR:
-            rows = db.session.execute(select(Setting.name, Setting.value)).tuples().all()
-            values = dict(rows)
-            current_app.extensions[_SETTINGS] = (time.monotonic(), values)
-        work[_SETTINGS] = values
-    return work[_SETTINGS]
+    work (a request). A request with no database session yet (the status poll, which reads
+    with a connection of its own) takes the process's copy and makes no session for it."""
+    in_work = db.session.registry.has()
+    if in_work and _SETTINGS in db.session.info:
+        return db.session.info[_SETTINGS]
+    read_at, values = current_app.extensions.get(_SETTINGS, (None, None))
+    if read_at is None or time.monotonic() - read_at > FRESH_FOR:
+        rows = db.session.execute(select(Setting.name, Setting.value)).tuples().all()
+        values = dict(rows)
+        current_app.extensions[_SETTINGS] = (time.monotonic(), values)
+        in_work = True
+    if in_work:
+        db.session.info[_SETTINGS] = values
+    return values
 
 
 def setting(name: str):

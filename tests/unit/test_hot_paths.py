@@ -83,3 +83,21 @@ def test_a_status_poll_is_one_read_on_its_own_connection_with_no_orm_objects(ctx
     assert isinstance(row, Row) and row.id == attempt_id and email.status == "sent"
     # The ORM session was never used: no transaction opened, no object loaded.
     assert not db.session().in_transaction() and not db.session.identity_map
+
+
+def test_a_status_poll_makes_no_orm_session_for_the_settings_it_reads(app, mailbox):
+    """The poll reads a saved setting (SPEC §10's number matching) from the process's copy:
+    it makes no database session for it, nor a query once that copy is fresh."""
+    sessions = []
+    app.after_request(lambda response: sessions.append(db.session.registry.has()) or response)
+    client = app.test_client()
+    page = client.get("/sign-up").get_data(as_text=True)
+    csrf = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    waiting = client.post(
+        "/sign-up", data={"csrf_token": csrf, "email_address": "new@example.com"}
+    ).location
+    status = f"/api/sign-ups/{waiting.rsplit('/', 1)[1]}"
+    client.get(status)  # the process's copy of the settings is fresh from here
+    sessions.clear()
+    assert client.get(status).get_json()["match_number"] is not None
+    assert sessions == [False]

@@ -232,11 +232,16 @@ def test_an_address_that_had_too_many_wrong_codes_today_takes_no_code(app, auth,
     assert enter(owner, again, mailbox.code(EMAIL)).status_code == 302
 
 
-def test_codes_per_ip_are_limited(make_app, mailbox):
-    app = make_app(CODE_REQUESTS_PER_IP="3 per minute")
+def signing_in(make_app, **config):
+    """An app built with `config`, a browser, and the waiting page of ada's sign-in in it."""
+    app = make_app(**config)
     make_user(app, EMAIL)
     client = app.test_client()
-    waiting = start_sign_in(client)
+    return app, client, start_sign_in(client)
+
+
+def test_codes_per_ip_are_limited(make_app, mailbox):
+    app, client, waiting = signing_in(make_app, CODE_REQUESTS_PER_IP="3 per minute")
     statuses = [enter(client, waiting, "000000").status_code for _ in range(4)]
     assert statuses[-1] == 429 and 429 not in statuses[:3]
 
@@ -337,10 +342,7 @@ def test_the_verification_code_verifies_an_address(app, client, auth, mailbox):
 
 
 def test_with_codes_off_the_email_and_page_have_none(make_app, mailbox):
-    app = make_app(EMAIL_CODE_ENABLED=False)
-    make_user(app, EMAIL)
-    client = app.test_client()
-    waiting = start_sign_in(client)
+    app, client, waiting = signing_in(make_app, EMAIL_CODE_ENABLED=False)
     message = mailbox.last(EMAIL)
     assert message.subject == "Sign in to Latchkey" and "code" not in message.text_body
     assert 'id="code-form"' not in text(client.get(waiting))
@@ -348,10 +350,7 @@ def test_with_codes_off_the_email_and_page_have_none(make_app, mailbox):
 
 
 def test_with_number_matching_off_the_approval_is_one_button(make_app, mailbox):
-    app = make_app(CROSS_DEVICE_NUMBER_MATCH=False)
-    make_user(app, EMAIL)
-    client = app.test_client()
-    waiting = start_sign_in(client)
+    app, client, waiting = signing_in(make_app, CROSS_DEVICE_NUMBER_MATCH=False)
     assert 'id="match-number"' not in text(client.get(waiting))
     phone = app.test_client()
     link = mailbox.link(EMAIL)
@@ -417,9 +416,6 @@ def test_an_address_verification_cannot_be_denied(app, client, auth, mailbox):
 
 
 def test_no_number_is_shown_when_only_this_browser_may_open_the_link(make_app, mailbox):
-    app = make_app(REQUIRE_SAME_CLIENT=True)
-    make_user(app, EMAIL)
-    client = app.test_client()
-    waiting = start_sign_in(client)
+    app, client, waiting = signing_in(make_app, REQUIRE_SAME_CLIENT=True)
     assert 'id="match-number"' not in text(client.get(waiting))
     assert 'href="' + waiting + '">reload' in text(client.get(waiting))
