@@ -6,7 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 PGBIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint format install install-test browser node-judge clean bench soak
+.PHONY: run test lint format install install-test browser node-judge clean bench soak \
+	messages translations
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +28,29 @@ install-test: $(VENV)/.installed-test
 # DATABASE_URL is set, mail to /dev/mailbox unless MAIL_SERVER is set. `flask run` is not debug
 # mode, where the app refuses to start without mail configured: ask for the dev mailbox by name.
 run: export MAIL_DELIVERY ?= $(if $(MAIL_SERVER),smtp,dev_mailbox)
-run: install
+run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) run
+
+# Languages (SPEC §11): `make messages` extracts the words of the Python and templates into
+# app/translations/messages.pot and merges them into each language's messages.po (translate
+# what is new or fuzzy there); the .mo files the app reads are compiled from them, again only
+# when a .po changes. tests/unit/test_catalogs.py fails while any message is missing or fuzzy.
+BABEL := $(BIN)/pybabel
+TRANSLATIONS := app/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+messages: install
+	$(BABEL) -q extract -F babel.cfg -k _l -k N_ -k ngettext_l:1,2 --sort-by-file \
+	  --project Latchkey --msgid-bugs-address security@latchkey.localhost \
+	  -o $(TRANSLATIONS)/messages.pot .
+	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete \
+	  --no-fuzzy-matching
+
+%.mo: %.po | $(VENV)/.installed
+	$(BABEL) -q compile -i $< -o $@
+
+translations: $(CATALOGS:.po=.mo)
 
 $(CHROMIUM):
 	apt-get update -qq
@@ -57,7 +78,7 @@ format: install-test
 # Branch coverage of app/ is printed, and the whole suite fails under this floor (96.4 % when it
 # was set); a run of some tests only (PYTEST_ARGS=…) is not held to it.
 COVERAGE_FLOOR := 95
-test: install-test browser node-judge lint
+test: install-test browser node-judge lint translations
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p playwright -p schemathesis.pytest.plugin \
 	  -p pytest_cov --cov --cov-report=term:skip-covered --durations=15 \
 	  $(if $(PYTEST_ARGS),,--cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
@@ -70,7 +91,7 @@ clean:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 
-bench: install-test browser /usr/bin/wrk
+bench: install-test browser /usr/bin/wrk translations
 	$(BIN)/python -m bench.run
 
 # Soak: sustained load and faults (SMTP down, PostgreSQL restarted, workers killed) against
@@ -80,5 +101,5 @@ $(PGBIN)/initdb:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 
-soak: install-test $(PGBIN)/initdb
+soak: install-test $(PGBIN)/initdb translations
 	$(BIN)/python -m soak $(SOAK_ARGS)

@@ -1,8 +1,9 @@
 """Latchkey: passwordless sign-in by email link. `create_app()` builds the Flask app."""
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 
-from app import config, logs
+from app import config, i18n, logs
 from app.config import INSTANCE, ROOT
 from app.views import proxy_headers
 from app.views.cookie_session import LazyCookieSessionInterface
@@ -24,6 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.finish(app.config)
+    # A site's own copy of any page or email comes first (SPEC §11).
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(app.config["TEMPLATE_OVERRIDES"]), app.jinja_loader]
+    )
     proxy_headers.register(app)
     register_request_checks(app)
     register_extensions(app)
@@ -58,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     headers.register(app)
     login.register(app)
     filters.register(app)
+    i18n.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -72,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
         dev,
         errors,
         frontend_api,
+        language,
         oauth,
         oauth_api,
         pages,
@@ -85,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         pages,
+        language,
         profile,
         waiting,
         verify,

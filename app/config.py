@@ -66,7 +66,12 @@ SETTINGS = {
     "MAIL_USE_SSL": (False, parse_bool),
     "MAIL_USERNAME": (None, str),
     "MAIL_PASSWORD": (None, str),
-    "MAIL_DEFAULT_SENDER": ("Latchkey <no-reply@latchkey.localhost>", str),
+    # SPEC §11: the site's name on every page and email (and the default sender's name), the
+    # address the emails' footer gives for questions, and the language when nothing else says.
+    "APP_NAME": ("Latchkey", str),
+    "SUPPORT_EMAIL": (None, str),
+    "DEFAULT_LANGUAGE": ("en", str),
+    "MAIL_DEFAULT_SENDER": (None, str),
     "MAIL_DELIVERY": (None, str),
     "EMAIL_LINK_TTL": (600, parse_seconds),
     "SIGN_IN_TOKEN_TTL": (2_592_000, parse_seconds),
@@ -156,6 +161,12 @@ def finish(config: dict) -> None:
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = dev_secret_key()
     config["MAIL_DELIVERY"] = mail_delivery(config)
+    if not config.get("MAIL_DEFAULT_SENDER"):
+        config["MAIL_DEFAULT_SENDER"] = (config["APP_NAME"], "no-reply@latchkey.localhost")
+    if config["DEFAULT_LANGUAGE"] not in ("en", "de", "fr", "es"):
+        raise ValueError("DEFAULT_LANGUAGE must be one of en, de, fr, es")
+    # Any page or email is replaced by a file of the same name here (SPEC §11).
+    config.setdefault("TEMPLATE_OVERRIDES", str(INSTANCE / "templates"))
     secure = not config.get("DEBUG")
     config.update(
         SESSION_COOKIE_SECURE=secure,

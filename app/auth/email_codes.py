@@ -26,13 +26,14 @@ from app.auth.origin import Origin
 from app.auth.rate_limits import lock_address
 from app.auth.settings import setting
 from app.extensions import db
+from app.i18n import N_
 from app.models import Attempt, EmailLink
 from app.models.attempts import COMPLETE, LINK_PENDING, PENDING, TOO_MANY_CODES
 from app.unit_of_work import commit_even_if_refused
 
 MAX_WRONG_CODES = 5  # per attempt: the fifth wrong code fails it, link included
 ADDRESS_WINDOW = timedelta(days=1)  # WRONG_CODES_PER_ADDRESS counts the codes of this window
-TOO_MANY_FOR_ADDRESS = (
+TOO_MANY_FOR_ADDRESS = N_(
     "Too many wrong codes were entered for this address today, so codes for it are paused. "
     "Use the link in the email."
 )

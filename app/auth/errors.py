@@ -3,6 +3,7 @@ HTTP status, a page, a SPEC §5 code) is for the views to say, in one table: app
 
 import math
 
+from app.i18n import N_, _l, duration, lazy, ngettext_l
 from app.refusals import Refusal
 
 
@@ -11,42 +12,46 @@ class AuthError(Refusal):
 
 
 class InvalidEmail(AuthError):
-    message = "Enter a valid email address."
+    message = _l("Enter a valid email address.")
     param = "email_address"
 
 
 class AccountNotFound(AuthError):
-    message = "Couldn't find your account."
+    message = _l("Couldn't find your account.")
     param = "email_address"
 
 
 class EmailTaken(AuthError):
-    message = "That email address is taken. Please try another."
+    message = _l("That email address is taken. Please try another.")
     param = "email_address"
 
 
 class RedirectNotAllowed(AuthError):
-    message = "That redirect URL is not allowed."
+    message = _l("That redirect URL is not allowed.")
     param = "redirect_url"
 
 
 class UserBanned(AuthError):
-    message = "This account has been banned. Contact the site's administrators."
+    message = _l("This account has been banned. Contact the site's administrators.")
 
 
 class RateLimited(AuthError):
-    def __init__(self, retry_after: float, message: str = "Too many emails. Try again in {s}."):
+    """Refused for now; `message` says when to try again with `%(wait)s`: "in 9 minutes"."""
+
+    DEFAULT = N_("Too many emails. Try again in %(wait)s.")
+
+    def __init__(self, retry_after: float, message: str = DEFAULT):
         seconds = max(1, math.ceil(retry_after))
-        super().__init__(message.format(s=f"{seconds} second{'s' if seconds != 1 else ''}"))
+        super().__init__(_l(message, wait=lazy(duration, seconds)))
         self.retry_after = seconds
 
 
 class NotFound(AuthError):
-    message = "Not found."
+    message = _l("Not found.")
 
 
 class AttemptClosed(AuthError):
-    message = "This request is no longer active. Start again."
+    message = _l("This request is no longer active. Start again.")
 
 
 class LinkError(AuthError):
@@ -56,29 +61,31 @@ class LinkError(AuthError):
 
 
 class LinkInvalid(LinkError):
-    message = "This link is invalid. Check that you copied the whole link, or request a new one."
+    message = _l(
+        "This link is invalid. Check that you copied the whole link, or request a new one."
+    )
 
 
 class LinkAlreadyUsed(LinkError):
-    message = "This link has already been used. Request a new one if you still need to sign in."
+    message = _l("This link has already been used. Request a new one if you still need to sign in.")
 
 
 class LinkReplaced(LinkError):
-    message = "A newer link was sent for this request. Use the link in the most recent email."
+    message = _l("A newer link was sent for this request. Use the link in the most recent email.")
 
 
 class LinkCancelled(LinkError):
-    message = "This request was cancelled. Start again to get a new link."
+    message = _l("This request was cancelled. Start again to get a new link.")
 
 
 class LinkExpired(LinkError):
     reason = "expired"
-    message = "This link has expired."
+    message = _l("This link has expired.")
 
 
 class ClientMismatch(LinkError):
     reason = "client_mismatch"
-    message = (
+    message = _l(
         "This link must be opened in the browser where it was requested. "
         "Copy it into that browser, or request a new link here."
     )
@@ -89,32 +96,38 @@ class LinkUserBanned(LinkError):
 
 
 class LinkAddressTaken(LinkError):
-    message = "That email address has been verified by another account."
+    message = _l("That email address has been verified by another account.")
 
 
 class AttemptFailed(LinkError):
     """The attempt was stopped for safety (SPEC §10): its link and code no longer work."""
 
     MESSAGES = {
-        "too_many_codes": "Too many wrong codes were entered, so this request was stopped.",
-        "wrong_number": (
-            "The number typed on the approving device did not match, so this request was "
-            "stopped. Nobody was signed in."
+        "too_many_codes": _l(
+            "Too many wrong codes were entered, so this request was stopped. "
+            "Start again to get a new email."
         ),
-        "denied": "This request was stopped from the email: “This wasn't me”.",
+        "wrong_number": _l(
+            "The number typed on the approving device did not match, so this request was "
+            "stopped. Nobody was signed in. Start again to get a new email."
+        ),
+        "denied": _l(
+            "This request was stopped from the email: “This wasn't me”. "
+            "Start again to get a new email."
+        ),
     }
 
     def __init__(self, reason: str):
-        super().__init__(self.MESSAGES[reason] + " Start again to get a new email.")
+        super().__init__(self.MESSAGES[reason])
 
 
 class NumberMissing(AuthError):
-    message = "Type the two-digit number shown in the tab where you asked to sign in."
+    message = _l("Type the two-digit number shown in the tab where you asked to sign in.")
     param = "number"
 
 
 class CodeMalformed(AuthError):
-    message = "Enter the 6-digit code from the email."
+    message = _l("Enter the 6-digit code from the email.")
     param = "code"
 
 
@@ -125,41 +138,46 @@ class CodeIncorrect(AuthError):
 
     def __init__(self, tries_left: int):
         if tries_left:
-            tries = "1 try" if tries_left == 1 else f"{tries_left} tries"
-            message = f"That code isn't right. {tries} left."
+            message = ngettext_l(
+                "That code isn't right. %(num)d try left.",
+                "That code isn't right. %(num)d tries left.",
+                tries_left,
+            )
         else:
-            message = "That code isn't right, and that was the last try: this request was stopped."
+            message = _l(
+                "That code isn't right, and that was the last try: this request was stopped."
+            )
         super().__init__(message)
         self.meta = {"tries_left": tries_left}
 
 
 class CodeReplaced(AuthError):
-    message = "That code is from an earlier email. Use the code in the most recent one."
+    message = _l("That code is from an earlier email. Use the code in the most recent one.")
     param = "code"
 
 
 class NoCode(AuthError):
-    message = "The email for this request has no code: use its link."
+    message = _l("The email for this request has no code: use its link.")
     param = "code"
 
 
 class CodeExpired(AuthError):
-    message = "This code has expired. Send a new email to get a new code."
+    message = _l("This code has expired. Send a new email to get a new code.")
     param = "code"
 
 
 class CodeAlreadyUsed(AuthError):
-    message = "This code, or the link beside it, has already been used."
+    message = _l("This code, or the link beside it, has already been used.")
     param = "code"
 
 
 class OwnAccount(AuthError):
-    message = "You cannot do this to your own account: ask another administrator."
+    message = _l("You cannot do this to your own account: ask another administrator.")
 
 
 class FormParamMissing(AuthError):
     def __init__(self, param: str):
-        super().__init__(f"{param} is missing.", param=param)
+        super().__init__(_l("%(param)s is missing.", param=param), param=param)
 
 
 class FormParamInvalid(AuthError):
@@ -171,11 +189,11 @@ class FormParamFormat(AuthError):
 
 
 class SignInTokenCannotBeRevoked(AuthError):
-    message = "Only a pending sign-in token can be revoked."
+    message = _l("Only a pending sign-in token can be revoked.")
 
 
 class SessionNotActive(AuthError):
-    message = "This session is not active: it has ended, been revoked or expired."
+    message = _l("This session is not active: it has ended, been revoked or expired.")
     param = "session_id"
 
 
@@ -186,22 +204,22 @@ class TokenError(AuthError):
 
 
 class TokenInvalid(TokenError):
-    message = "This sign-in link is invalid. Check that you copied the whole link."
+    message = _l("This sign-in link is invalid. Check that you copied the whole link.")
 
 
 class TokenExpired(TokenError):
     reason = "expired"
-    message = "This sign-in link has expired. Ask for a new one."
+    message = _l("This sign-in link has expired. Ask for a new one.")
 
 
 class TokenRevoked(TokenError):
     reason = "revoked"
-    message = "This sign-in link has been revoked."
+    message = _l("This sign-in link has been revoked.")
 
 
 class TokenAlreadyUsed(TokenError):
     reason = "already_used"
-    message = "This sign-in link has already been used."
+    message = _l("This sign-in link has already been used.")
 
 
 class TokenUserBanned(TokenError):

@@ -19,13 +19,14 @@ from app.auth.networks import requester_network
 from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.extensions import db
+from app.i18n import N_
 from app.models import AddressQuota, EmailAddress, OutboxMessage, Session
 from app.models.sessions import REVOKED
 
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-TOO_MANY = "Too many emails were sent to this address. Try again in {s}."
-TOO_MANY_IN_ALL = (
-    "Too many emails were sent to this address. Try again in {s}, "
+TOO_MANY = N_("Too many emails were sent to this address. Try again in %(wait)s.")
+TOO_MANY_IN_ALL = N_(
+    "Too many emails were sent to this address. Try again in %(wait)s, "
     "or from a browser you have signed in with before."
 )
 

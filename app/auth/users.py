@@ -75,3 +75,8 @@ def unless_taken():
 def flush_unless_taken() -> None:
     with unless_taken():
         db.session.flush()
+
+
+def save_language(user_id: str, language: str) -> None:
+    """Remember the language a signed-in user chose, for their other browsers."""
+    db.session.get(User, user_id).language = language

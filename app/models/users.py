@@ -21,6 +21,7 @@ class User(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(255))
     first_name: Mapped[str | None] = mapped_column(String(255))
     last_name: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(8))  # chosen with the switcher (SPEC §11)
     public_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
     private_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
     is_admin: Mapped[bool] = mapped_column(default=False)

@@ -46,6 +46,7 @@ from app.auth.errors import (
     UserBanned,
 )
 from app.extensions import limiter
+from app.i18n import _l, duration, english, lazy
 from app.oauth.applications import RedirectUriInvalid
 from app.refusals import Refusal
 
@@ -122,15 +123,15 @@ def retry_headers(error: Refusal) -> dict:
 
 # HTTP status -> (code, message) for errors raised outside the domain.
 HTTP_ERRORS = {
-    400: ("malformed_request", "The request could not be understood."),
-    401: ("authorization_header_format_invalid", "Authorization required."),
-    403: ("forbidden", "You do not have access to this page."),
-    404: ("resource_not_found", "That page or resource does not exist."),
-    405: ("method_not_allowed", "That method is not allowed here."),
-    413: ("request_body_too_large", "The request body is too large."),
-    415: ("malformed_request", "The request's content type is not supported."),
-    429: ("too_many_requests", "Too many requests."),
-    500: ("internal_error", "Something went wrong on our side. Please try again."),
+    400: ("malformed_request", _l("The request could not be understood.")),
+    401: ("authorization_header_format_invalid", _l("Authorization required.")),
+    403: ("forbidden", _l("You do not have access to this page.")),
+    404: ("resource_not_found", _l("That page or resource does not exist.")),
+    405: ("method_not_allowed", _l("That method is not allowed here.")),
+    413: ("request_body_too_large", _l("The request body is too large.")),
+    415: ("malformed_request", _l("The request's content type is not supported.")),
+    429: ("too_many_requests", _l("Too many requests.")),
+    500: ("internal_error", _l("Something went wrong on our side. Please try again.")),
 }
 
 
@@ -140,12 +141,13 @@ def wants_json() -> bool:
 
 def json_error(status, code, message, *, long_message=None, param=None, headers=None, meta=None):
     """The one JSON error shape (SPEC §5): all three strings always present."""
+    message, long_message = english(message), english(long_message or message)
     body = {
         "errors": [
             {
                 "code": code,
                 "message": message,
-                "long_message": long_message or message,
+                "long_message": long_message,
                 "meta": ({"param_name": param} if param else {}) | (meta or {}),
             }
         ]
@@ -206,13 +208,16 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = "This form has expired or was not sent from this site. Reload and try again."
+        message = _l("This form has expired or was not sent from this site. Reload and try again.")
         return error_response(400, "malformed_request", message)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
         seconds = _retry_after_seconds()
-        message = f"Too many requests from your network. Try again in {seconds} seconds."
+        message = _l(
+            "Too many requests from your network. Try again in %(wait)s.",
+            wait=lazy(duration, seconds),
+        )
         return error_response(
             429, "too_many_requests", message, headers={"Retry-After": str(seconds)}
         )

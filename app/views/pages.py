@@ -1,6 +1,14 @@
 """Home, sign-in and sign-up forms, sign-out, and the health check."""
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask import session as cookie
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
@@ -12,6 +20,7 @@ from app.auth.errors import AuthError
 from app.auth.sessions import end_session
 from app.auth.sign_in import start_sign_in
 from app.auth.sign_up import start_sign_up
+from app.config import INSTANCE
 from app.extensions import db
 from app.views.client import current_origin
 from app.views.errors import retry_headers, status_of
@@ -80,6 +89,12 @@ def sign_out():
         logout_user()
     cookie.clear()
     return redirect(url_for("pages.home"))
+
+
+@bp.get("/brand/<path:filename>")
+def brand(filename: str):
+    """A site's own stylesheet and logo (README, "Your brand"), served from instance/brand/."""
+    return send_from_directory(INSTANCE / "brand", filename)
 
 
 @bp.get("/healthz")
