@@ -6,8 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 PGBIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint format install install-test browser node-judge clean bench soak \
-	messages translations
+.PHONY: run test lint format install install-test browser node-judge axe clean bench soak \
+	pot messages translations
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,13 @@ BABEL := $(BIN)/pybabel
 TRANSLATIONS := app/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
-messages: install
-	$(BABEL) -q extract -F babel.cfg -k _l -k N_ -k ngettext_l:1,2 --sort-by-file \
-	  --project Latchkey --msgid-bugs-address security@latchkey.localhost \
-	  -o $(TRANSLATIONS)/messages.pot .
+POT ?= $(TRANSLATIONS)/messages.pot
+
+pot: install
+	$(BABEL) -q extract -F babel.cfg -k _l -k N_ -k ngettext_l:1,2 -c Translators: --sort-by-file \
+	  --project Latchkey --msgid-bugs-address security@latchkey.localhost -o $(POT) .
+
+messages: pot
 	$(BABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete \
 	  --no-fuzzy-matching
 
@@ -67,6 +70,14 @@ $(JUDGE)/node_modules/.installed: $(JUDGE)/package.json $(JUDGE)/package-lock.js
 
 node-judge: $(JUDGE)/node_modules/.installed
 
+# axe-core, injected into every page by tests/browser/test_accessibility.py, installed the same way.
+AXE := tests/axe
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
+	npm ci --prefix $(AXE) --silent --no-audit --no-fund
+	touch $@
+
+axe: $(AXE)/node_modules/.installed
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -78,13 +89,13 @@ format: install-test
 # Branch coverage of app/ is printed, and the whole suite fails under this floor (96.4 % when it
 # was set); a run of some tests only (PYTEST_ARGS=…) is not held to it.
 COVERAGE_FLOOR := 95
-test: install-test browser node-judge lint translations
+test: install-test browser node-judge axe lint translations
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p playwright -p schemathesis.pytest.plugin \
 	  -p pytest_cov --cov --cov-report=term:skip-covered --durations=15 \
 	  $(if $(PYTEST_ARGS),,--cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(JUDGE)/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(JUDGE)/node_modules $(AXE)/node_modules
 
 # Benchmarks: ratios against a bare Flask endpoint served the same way, in the same run.
 /usr/bin/wrk:

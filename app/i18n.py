@@ -7,7 +7,7 @@ prints them, and English where SPEC §11 says so (`/api` and `/v1` errors, `engl
 from datetime import datetime, timedelta
 
 from babel import dates
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, get_timezone, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
@@ -86,13 +86,14 @@ def select_timezone() -> str | None:
 
 
 def when(moment: datetime) -> str:
-    """A date and time in the reader's words and time zone, the zone named: "8 Dec 2026,
-    14:03 (Europe/Berlin)". Times are stored naive in UTC."""
-    zone = get_timezone()
-    text = dates.format_skeleton(
-        "yMMMdHm", moment.replace(tzinfo=dates.UTC), tzinfo=zone, locale=get_locale()
-    )
-    return f"{text} ({zone.zone})"
+    """A date and time in the reader's words and time zone, the zone named: "Dec 8, 2026,
+    2:03 PM (Europe/Berlin)". Times are stored naive in UTC."""
+    zone, locale = get_timezone(), get_locale()
+    local = moment.replace(tzinfo=dates.UTC).astimezone(zone)
+    day = dates.format_date(local, "medium", locale=locale)
+    time = dates.format_time(local, "short", tzinfo=zone, locale=locale)
+    pattern = dates.get_datetime_format("medium", locale=locale)
+    return pattern.replace("{1}", day).replace("{0}", time) + f" ({zone.zone})"
 
 
 # Whole units a duration may be said in, largest first.
@@ -139,6 +140,13 @@ def register(app) -> None:
     app.add_template_filter(when)
     app.add_template_filter(duration)
     app.add_template_filter(ago)
+
+    @app.after_request
+    def vary_by_language(response):
+        # A page in the reader's words must not be served from a shared cache to another reader.
+        if getattr(g.get("_flask_babel"), "babel_locale", None) is not None:
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
 
     @app.context_processor
     def languages():

@@ -5,6 +5,8 @@ import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
 from functools import partial
 
 from flask import current_app, render_template
@@ -43,7 +45,9 @@ def render_email(
     """A rendered outbox row for the caller to add: it is sent once the caller's transaction
     commits.
 
-    The dev mailbox shows the outbox itself, so there the row is delivered as it is written."""
+    It is written in the language and time zone of the request that asks for it (SPEC §11). The
+    dev mailbox shows the outbox itself, so there the row is delivered as it is written."""
+    context.update(address=to, support_email=current_app.config["SUPPORT_EMAIL"])
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     delivered = current_app.config["MAIL_DELIVERY"] == "dev_mailbox"
     return OutboxMessage(
@@ -59,6 +63,15 @@ def render_email(
         status=SENT if delivered else QUEUED,
         sent_at=now if delivered else None,
     )
+
+
+def sender() -> str:
+    """Who the email comes from, as its From line says: MAIL_DEFAULT_SENDER, named after the
+    site (APP_NAME) when it names nobody."""
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    name, address = parseaddr(configured) if isinstance(configured, str) else configured
+    # Quoted where the name needs it ("Acme, Inc."), which Flask-Mail's tuple form does not.
+    return str(Address(display_name=name or current_app.config["APP_NAME"], addr_spec=address))
 
 
 def send_when_committed(message: OutboxMessage) -> None:
@@ -105,6 +118,7 @@ def deliver(message_id: str, now: datetime | None = None, force: bool = False) -
             mail.send(
                 Message(
                     subject=message.subject,
+                    sender=sender(),
                     recipients=[smtp_address(message.to_address)],
                     body=message.text_body,
                     html=message.html_body,

@@ -14,6 +14,7 @@ from app.auth.origin import Origin
 from app.auth.sessions import revoke_user_sessions
 from app.auth.users import create_user, flush_unless_taken, owner_of, unless_taken
 from app.extensions import db
+from app.i18n import _l
 from app.models import EmailAddress, User
 
 PRIMARY_EMAIL = (
@@ -52,7 +53,7 @@ class UserQuery:
 def get_user(user_id: str) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No user with that id.")
+        raise NotFound(_l("No user with that id."))
     return user
 
 
@@ -190,9 +191,16 @@ def set_banned(
 
 
 def delete_user(user: User, origin: Origin | None = None, actor_id=None) -> None:
-    """The user, their addresses, sessions and tokens are gone; the audit log keeps their id."""
+    """An admin or a backend deletes another user (erase_user). A person deletes their own
+    account from their profile instead (own_account), which keeps the site's last admin."""
     if actor_id == user.id:
         raise OwnAccount()
+    erase_user(user, origin, actor_id)
+
+
+def erase_user(user: User, origin: Origin | None, actor_id) -> None:
+    """The user, their addresses, sessions, tokens and apps' grants are gone (the database
+    cascades), so every browser and app of theirs is signed out; the audit log keeps their id."""
     record("user.deleted", origin, user_id=user.id, subject_id=user.id, actor_id=actor_id)
     user.primary_email_address = None
     db.session.flush()
@@ -230,7 +238,7 @@ def send_verification_link(
     completes it. The admin's part is logged under their id.
     """
     if primary:
-        raise FormParamInvalid("Only a verified address can be primary.", param="primary")
+        raise FormParamInvalid(_l("Only a verified address can be primary."), param="primary")
     attempt = start_email_verification(user, raw_email, origin, now, sent_by=actor_id)
     record(
         "email_address.verification_sent",

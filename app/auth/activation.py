@@ -12,6 +12,7 @@ from app.auth.origin import Origin
 from app.auth.sessions import create_session
 from app.auth.settings import setting
 from app.extensions import db
+from app.i18n import _l
 from app.models import Attempt, User
 from app.models.attempts import ABANDONED, COMPLETE, PENDING
 
@@ -24,7 +25,7 @@ def activate_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) 
     """
     attempt = find_attempt(kind, attempt_id, origin.client_id)
     if attempt.status == ABANDONED or attempt.status == PENDING:
-        raise AttemptClosed("This request has not been approved.")
+        raise AttemptClosed(_l("This request has not been approved."))
     window = timedelta(seconds=setting("EMAIL_LINK_TTL"))
     won = db.session.execute(
         update(Attempt)
@@ -37,7 +38,7 @@ def activate_attempt(kind: str, attempt_id: str, origin: Origin, now: datetime) 
         .values(activated_at=now, updated_at=now)
     ).rowcount
     if won != 1:
-        raise AttemptClosed("This sign-in was already finished, or its approval has expired.")
+        raise AttemptClosed(_l("This request was already finished, or its approval has expired."))
     user = db.session.get(User, attempt.user_id)
     if user is None or user.banned:
         raise UserBanned()

@@ -15,6 +15,7 @@ from app.auth.status_poll import EmailState
 from app.auth.watcher import Wait, watcher_for
 from app.clock import to_ms
 from app.extensions import db
+from app.i18n import _l
 from app.models import Attempt, OutboxMessage
 from app.models.attempts import ABANDONED, COMPLETE, PENDING
 from app.models.mail import SENT
@@ -86,7 +87,7 @@ def reload_attempt(attempt: Attempt) -> Attempt:
     try:
         db.session.refresh(attempt)
     except InvalidRequestError:
-        raise NotFound("No such request.") from None
+        raise NotFound(_l("No such request.")) from None
     return attempt
 
 

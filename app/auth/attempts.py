@@ -18,7 +18,7 @@ from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by, owner_of
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, _l
 from app.ids import new_id
 from app.models import Attempt, EmailLink, OutboxMessage
 from app.models.attempts import (
@@ -126,7 +126,7 @@ def _new_link(
         app_name=asking_app_name(attempt.redirect_url),
         url=url if with_link else None,
         code=code,
-        minutes=max(1, ttl // 60),
+        expires_in=ttl,
         expire_at=attempt.expire_at,
         requester=describe(origin.user_agent),
         requested_at=now,
@@ -145,7 +145,7 @@ def find_attempt(kind: str, attempt_id: str, client_id: str | None) -> Attempt:
     """The attempt if this client started it; any other client gets NotFound (SPEC §4)."""
     attempt = db.session.get(Attempt, attempt_id) if client_id else None
     if attempt is None or attempt.kind != kind or attempt.client_id != client_id:
-        raise NotFound("No such request.")
+        raise NotFound(_l("No such request."))
     return attempt
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.origin import Origin
 from app.extensions import db
+from app.i18n import _l
 from app.models import AuditEvent, EmailAddress, User
 from app.unit_of_work import keep
 
@@ -136,3 +138,38 @@ def user_labels(events: list[AuditEvent]) -> dict[str, str]:
         .where(User.id.in_(user_ids))
     )
     return dict(rows.tuples().all())
+
+
+_BANNED = _l("The user is banned.")
+# Why a link, a sign-in token or a request was refused, as rows name it in `reason` (a domain
+# error's class name, or a short code) -> words for the admin who reads the log.
+REASONS = {
+    "LinkInvalid": _l("Not a link that was sent: mistyped, cut short or made up."),
+    "LinkExpired": _l("The link had expired."),
+    "LinkAlreadyUsed": _l("The link had already been used."),
+    "LinkReplaced": _l("A newer link had been sent for the same request."),
+    "LinkCancelled": _l("The request had been cancelled."),
+    "ClientMismatch": _l("Opened in another browser than the one that asked for the link."),
+    "LinkUserBanned": _BANNED,
+    "LinkAddressTaken": _l("Another account had verified the address in the meantime."),
+    "AttemptFailed": _l("The request had been stopped for safety."),
+    "invalid": _l("Not a sign-in link that was made: mistyped, cut short or made up."),
+    "expired": _l("It had expired."),
+    "revoked": _l("It had been revoked."),
+    "already_used": _l("It had already been used."),
+    "banned": _BANNED,
+    "admin": _l("The user is an administrator: a secret key cannot make sign-in links for them."),
+    "too_many_codes": _l("Too many wrong codes were typed."),
+    "wrong_number": _l("The wrong number was typed on the approving device."),
+    "denied": _l("Stopped from the email: “This wasn't me”."),
+}
+
+
+def describe_reason(code) -> str:
+    """A row's reason in words; one not in REASONS (a newer code) as words made of its name:
+    "SomethingNew" or "something_new" -> "Something new"."""
+    known = REASONS.get(code)
+    if known is not None:
+        return str(known)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(code)).replace("_", " ").strip()
+    return words[:1].upper() + words[1:].lower()

@@ -10,6 +10,7 @@ from app.auth.errors import AuthError, EmailTaken, FormParamInvalid, NotFound
 from app.auth.origin import Origin
 from app.auth.users import flush_unless_taken, owner_of
 from app.extensions import db
+from app.i18n import _l
 from app.models import EmailAddress, User
 
 
@@ -17,7 +18,7 @@ def get_email_address(address_id: str, user_id: str | None = None) -> EmailAddre
     """The address; with user_id, only if it is that user's (others get NotFound)."""
     address = db.session.get(EmailAddress, address_id)
     if address is None or (user_id is not None and address.user_id != user_id):
-        raise NotFound("No email address with that id.")
+        raise NotFound(_l("No email address with that id."))
     return address
 
 
@@ -34,11 +35,11 @@ def add_email_address(
     """Add an address to a user; verified ones are checked against every other user's."""
     email, normalized = normalize_email(raw_email)
     if any(a.normalized == normalized for a in user.email_addresses):
-        raise EmailTaken("This address is already on the account.")
+        raise EmailTaken(_l("This address is already on the account."))
     if verified and owner_of(normalized) is not None:
         raise EmailTaken()
     if primary and not verified:
-        raise FormParamInvalid("Only a verified address can be primary.", param="primary")
+        raise FormParamInvalid(_l("Only a verified address can be primary."), param="primary")
     address = EmailAddress(
         email=email,
         normalized=normalized,
@@ -80,7 +81,7 @@ def mark_verified(
 def make_primary(address: EmailAddress, origin: Origin | None = None, actor_id=None) -> None:
     """The primary address must be verified (SPEC §7)."""
     if not address.verified:
-        raise FormParamInvalid("Verify this address before making it primary.", param="primary")
+        raise FormParamInvalid(_l("Verify this address before making it primary."), param="primary")
     address.user.primary_email_address = address
     db.session.flush()  # the user's primary_email_address_id follows the relationship now
     record(
@@ -96,7 +97,7 @@ def remove_email_address(address: EmailAddress, origin: Origin | None = None, ac
     """Never the last verified address; the primary only once another is primary."""
     user = address.user
     if address.id == user.primary_email_address_id:
-        raise AuthError("Make another address primary before removing this one.")
+        raise AuthError(_l("Make another address primary before removing this one."))
     if address.verified:
         verified = db.session.scalar(
             select(func.count()).where(
@@ -104,7 +105,7 @@ def remove_email_address(address: EmailAddress, origin: Origin | None = None, ac
             )
         )
         if verified <= 1:
-            raise AuthError("The last verified address cannot be removed.")
+            raise AuthError(_l("The last verified address cannot be removed."))
     db.session.delete(address)
     record(
         "email_address.removed", origin, user_id=user.id, subject_id=address.id, actor_id=actor_id

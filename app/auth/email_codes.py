@@ -26,7 +26,7 @@ from app.auth.origin import Origin
 from app.auth.rate_limits import lock_address
 from app.auth.settings import setting
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, _l
 from app.models import Attempt, EmailLink
 from app.models.attempts import COMPLETE, LINK_PENDING, PENDING, TOO_MANY_CODES
 from app.unit_of_work import commit_even_if_refused
@@ -45,7 +45,7 @@ def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Comple
     link with it. A wrong one counts towards MAX_WRONG_CODES and the address's daily allowance,
     and the count stands although the request is refused."""
     if not setting("EMAIL_CODE_ENABLED"):
-        raise NotFound("Codes are turned off on this site: use the link in the email.")
+        raise NotFound(_l("Codes are turned off on this site: use the link in the email."))
     code = read_code(text)
     if public_status(attempt, now) != PENDING:
         raise _refusal_of_closed(attempt)

@@ -31,6 +31,7 @@ from app.auth.settings import setting
 from app.auth.tokens import hash_token, plausible_token
 from app.auth.users import create_user, owner_of
 from app.extensions import db
+from app.i18n import _l
 from app.models import Attempt, EmailLink, Session
 from app.models.attempts import (
     ABANDONED,
@@ -196,7 +197,7 @@ def spend_link(link: EmailLink, same_client: bool, origin: Origin, now: datetime
         # and the whole work fails with it: the link stays intact.
         db.session.rollback()
         raise AuthError(
-            "Something changed while we were finishing this. Please try again."
+            _l("Something changed while we were finishing this. Please try again.")
         ) from None
     return completion
 

@@ -13,6 +13,7 @@ from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.auth.users import owner_of
 from app.extensions import db
+from app.i18n import _l, ngettext_l
 from app.models import Attempt, EmailAddress, User
 from app.models.attempts import EMAIL_ADDRESS
 
@@ -23,8 +24,10 @@ MAX_PENDING = 5
 
 class TooManyPending(AuthError):
     param = "email_address"
-    message = (
-        f"You have {MAX_PENDING} unverified addresses. Verify or remove one before adding another."
+    message = ngettext_l(
+        "You have %(num)d unverified address. Verify or remove it before adding another.",
+        "You have %(num)d unverified addresses. Verify or remove one before adding another.",
+        MAX_PENDING,
     )
 
 
@@ -39,7 +42,7 @@ def start_email_verification(
     email, normalized = normalize_email(raw_email)
     address = next((a for a in user.email_addresses if a.normalized == normalized), None)
     if address is not None and address.verified:
-        raise EmailTaken("This address is already verified on your account.")
+        raise EmailTaken(_l("This address is already verified on your account."))
     # The pending limit first: were it checked after the owner, a full account would answer
     # differently for taken and unknown addresses, which is the oracle enumeration protection hides.
     if address is None and _pending_count(user.id) >= MAX_PENDING:
@@ -47,7 +50,7 @@ def start_email_verification(
     owner = owner_of(normalized)
     taken = owner is not None and owner.id != user.id
     if taken and (sent_by or not setting("ENUMERATION_PROTECTION")):  # admins may know
-        raise EmailTaken("That email address is taken.")
+        raise EmailTaken(_l("That email address is taken."))
     # With enumeration protection a taken address is accepted like any other; its owner is told
     # by email instead, and no link is sent that could move it.
     if address is None:
@@ -95,7 +98,7 @@ def find_verification(address_id: str, user_id: str, client_id: str | None) -> A
         .limit(1)
     )
     if attempt is None or client_id is None:
-        raise NotFound("No such email address verification.")
+        raise NotFound(_l("No such email address verification."))
     return attempt
 
 

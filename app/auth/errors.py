@@ -198,28 +198,33 @@ class SessionNotActive(AuthError):
 
 
 class TokenError(AuthError):
-    """A sign-in token that cannot be used: each reason has its own page (SPEC §3)."""
+    """A sign-in token that cannot be used: each reason has its own page (SPEC §3), whose
+    heading says what is wrong and this message what to do."""
 
     reason = "invalid"
 
 
 class TokenInvalid(TokenError):
-    message = _l("This sign-in link is invalid. Check that you copied the whole link.")
+    message = _l("Check that you copied the whole link. If it still fails, ask for a new one.")
 
 
 class TokenExpired(TokenError):
     reason = "expired"
-    message = _l("This sign-in link has expired. Ask for a new one.")
+    message = _l(
+        "Sign-in links work for a limited time only. Ask for a new one where you got this one."
+    )
 
 
 class TokenRevoked(TokenError):
     reason = "revoked"
-    message = _l("This sign-in link has been revoked.")
+    message = _l(
+        "The site that made it has cancelled it. Ask for a new one where you got this one."
+    )
 
 
 class TokenAlreadyUsed(TokenError):
     reason = "already_used"
-    message = _l("This sign-in link has already been used.")
+    message = _l("A sign-in link works only once. Ask for a new one where you got this one.")
 
 
 class TokenUserBanned(TokenError):

@@ -10,6 +10,7 @@ from app.auth.errors import NotFound
 from app.auth.origin import Origin
 from app.auth.tokens import hash_token, make_token
 from app.extensions import db
+from app.i18n import _l
 from app.models import SecretKey
 from app.unit_of_work import keep_change
 
@@ -47,7 +48,7 @@ def authenticate_secret_key(secret: str, now: datetime) -> SecretKey | None:
 def revoke_secret_key(key_id: str, now: datetime, origin: Origin | None = None, actor_id=None):
     key = db.session.get(SecretKey, key_id)
     if key is None:
-        raise NotFound("No such secret key.")
+        raise NotFound(_l("No such secret key."))
     if key.revoked_at is None:
         key.revoked_at = now
         record("secret_key.revoked", origin, actor_id=actor_id, subject_id=key.id)

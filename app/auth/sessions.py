@@ -11,6 +11,7 @@ from app.auth.errors import NotFound
 from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.extensions import db
+from app.i18n import _l
 from app.ids import is_id, new_id
 from app.models import Client, Session, User
 from app.models.sessions import ACTIVE, ENDED, EXPIRED, REVOKED
@@ -99,7 +100,7 @@ def end_session(session_id: str, origin: Origin, now: datetime) -> None:
 def get_session(session_id: str, user_id: str | None = None) -> Session:
     session = db.session.get(Session, session_id)
     if session is None or (user_id is not None and session.user_id != user_id):
-        raise NotFound("No session with that id.")
+        raise NotFound(_l("No session with that id."))
     return session
 
 

@@ -11,6 +11,7 @@ from app.auth.errors import FormParamInvalid
 from app.auth.origin import Origin
 from app.config import parse_bool, parse_origins, parse_seconds
 from app.extensions import db
+from app.i18n import _l
 from app.models import Setting
 from app.unit_of_work import after_commit
 
@@ -26,7 +27,9 @@ def parse_redirect_origins(text: str) -> list[str]:
     origins = parse_origins(text)
     for origin in origins:
         if not _is_origin(origin):
-            raise ValueError(f"{origin!r} is not an origin like https://shop.example.com")
+            raise ValueError(
+                _l("“%(origin)s” is not an origin like https://shop.example.com.", origin=origin)
+            )
     return origins
 
 
@@ -50,19 +53,37 @@ def parse_lifetime(text: str) -> int:
     try:
         seconds = parse_seconds(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a whole number of seconds, like 600") from None
+        raise ValueError(
+            _l("“%(text)s” is not a whole number of seconds, like 600.", text=text)
+        ) from None
+    if seconds < 1:
+        raise ValueError(_l("A lifetime is at least 1 second."))
     if seconds > MAX_LIFETIME:
         # Longer overflowed the date arithmetic: every sign-up answered 500, no token was minted.
-        raise ValueError(f"{text!r} is longer than ten years ({MAX_LIFETIME} seconds)")
+        raise ValueError(
+            _l(
+                "“%(text)s” is longer than ten years (%(max)d seconds).",
+                text=text,
+                max=MAX_LIFETIME,
+            )
+        )
     return seconds
+
+
+def parse_switch(text: str) -> bool:
+    """On or off, as the admin form's choices send it."""
+    try:
+        return parse_bool(text)
+    except ValueError:
+        raise ValueError(_l("Choose on, off or the default.")) from None
 
 
 # name -> parser of the admin form's text. Only these may be changed from /admin.
 OVERRIDABLE = {
-    "REQUIRE_SAME_CLIENT": parse_bool,
-    "ENUMERATION_PROTECTION": parse_bool,
-    "EMAIL_CODE_ENABLED": parse_bool,
-    "CROSS_DEVICE_NUMBER_MATCH": parse_bool,
+    "REQUIRE_SAME_CLIENT": parse_switch,
+    "ENUMERATION_PROTECTION": parse_switch,
+    "EMAIL_CODE_ENABLED": parse_switch,
+    "CROSS_DEVICE_NUMBER_MATCH": parse_switch,
     "EMAIL_LINK_TTL": parse_lifetime,
     "SIGN_IN_TOKEN_TTL": parse_lifetime,
     "ALLOWED_REDIRECT_ORIGINS": parse_redirect_origins,
@@ -120,9 +141,7 @@ def save_settings(form: dict, actor_id: str, origin: Origin | None = None) -> No
         try:
             parsed[name] = None if text == "" else parse(text)
         except ValueError as error:
-            raise FormParamInvalid(f"{name}: {error}", param=name) from None
-        if name.endswith("_TTL") and parsed[name] == 0:
-            raise FormParamInvalid(f"{name} must be at least 1 second.", param=name)
+            raise FormParamInvalid(error.args[0], param=name) from None
     for name, value in parsed.items():
         row = db.session.get(Setting, name)
         if value is None:

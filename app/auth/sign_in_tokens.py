@@ -24,6 +24,7 @@ from app.auth.sessions import create_session
 from app.auth.settings import MAX_LIFETIME, setting
 from app.auth.tokens import hash_token, make_token, plausible_token
 from app.extensions import db
+from app.i18n import _l
 from app.models import Session, SignInToken, User
 from app.models.tokens import TOKEN_ACCEPTED, TOKEN_PENDING, TOKEN_REVOKED
 
@@ -56,7 +57,7 @@ def mint_sign_in_token(
         expires_in_seconds = setting("SIGN_IN_TOKEN_TTL")
     if not 1 <= expires_in_seconds <= MAX_LIFETIME:
         raise FormParamInvalid(
-            f"expires_in_seconds must be between 1 and {MAX_LIFETIME}.",
+            _l("expires_in_seconds must be between 1 and %(max)d.", max=MAX_LIFETIME),
             param="expires_in_seconds",
         )
     redirect_url = check_redirect_url(redirect_url, setting("ALLOWED_REDIRECT_ORIGINS"))
@@ -97,7 +98,7 @@ def get_sign_in_token(token_id: str, user_id: str | None = None) -> SignInToken:
     """The token; with user_id, only if it is that user's (others get NotFound)."""
     row = db.session.get(SignInToken, token_id)
     if row is None or (user_id is not None and row.user_id != user_id):
-        raise NotFound("No sign-in token with that id.")
+        raise NotFound(_l("No sign-in token with that id."))
     return row
 
 

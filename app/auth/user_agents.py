@@ -4,6 +4,8 @@ from functools import lru_cache
 
 from ua_parser import parse
 
+from app.i18n import _l
+
 # Only names from these lists are ever shown. The User-Agent is free text its sender chooses, and
 # ua-parser passes much of it through as a "family" (the whole of "Latchkey Security Check - safe
 # to approve bot" comes back as a browser name): shown in an email or on the approval page, it
@@ -52,7 +54,8 @@ SYSTEMS = frozenset(
 
 @lru_cache(maxsize=1024)
 def describe(user_agent: str | None) -> str:
-    """ "Chrome 156 on Linux", in names from the lists above only; else "an unknown browser"."""
+    """ "Chrome 156 on Linux", in names from the lists above only; else "an unknown browser".
+    In the reader's language (lazy): the words around the names are ours."""
     result = parse(user_agent or "")
     agent, system = result.user_agent, result.os
     browser = agent.family if agent and agent.family in BROWSERS else None
@@ -61,5 +64,7 @@ def describe(user_agent: str | None) -> str:
         browser = f"{browser} {major}"
     system = system.family if system and system.family in SYSTEMS else None
     if system:
-        return f"{browser or 'Unknown browser'} on {system}"
-    return browser or "an unknown browser"
+        return _l(
+            "%(browser)s on %(system)s", browser=browser or _l("Unknown browser"), system=system
+        )
+    return browser or _l("an unknown browser")

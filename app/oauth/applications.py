@@ -10,6 +10,7 @@ from app.auth.audit import record
 from app.auth.errors import AuthError, FormParamInvalid, NotFound
 from app.auth.tokens import hash_token
 from app.extensions import db
+from app.i18n import _l
 from app.ids import is_id
 from app.models import OAuthApplication, OAuthCode, OAuthConsent, OAuthGrant
 
@@ -34,35 +35,37 @@ def check_redirect_uri(uri: str) -> str:
     §3.1.2 and OAuth 2.0 Security BCP. Compared by exact string from then on."""
     uri = (uri or "").strip()
     if not uri or len(uri) > 2048 or any(ord(ch) < 0x21 or ch in "\\\x7f" for ch in uri):
-        raise RedirectUriInvalid(f"Not a redirect URI: {uri[:80]!r}.")
+        raise RedirectUriInvalid(_l("Not a redirect URI: %(uri)s.", uri=repr(uri[:80])))
     try:
         parts = urlsplit(uri)
         # Reading .port raises ValueError for a port that is not one (":99999", ":x").
         host, _port = parts.hostname or "", parts.port
     except ValueError as error:
-        raise RedirectUriInvalid(f"Not a redirect URI: {uri[:80]!r}.") from error
+        raise RedirectUriInvalid(_l("Not a redirect URI: %(uri)s.", uri=repr(uri[:80]))) from error
     if parts.scheme not in ("https", "http") or not host:
-        raise RedirectUriInvalid("A redirect URI must be an absolute https:// URL.")
+        raise RedirectUriInvalid(_l("A redirect URI must be an absolute https:// URL."))
     if parts.scheme == "http" and not _loopback(host):
-        raise RedirectUriInvalid("Only a loopback redirect URI (localhost) may use http://.")
+        raise RedirectUriInvalid(_l("Only a loopback redirect URI (localhost) may use http://."))
     if parts.fragment or "#" in uri or parts.username or parts.password:
-        raise RedirectUriInvalid("A redirect URI has no fragment and no user name or password.")
+        raise RedirectUriInvalid(_l("A redirect URI has no fragment and no user name or password."))
     return uri
 
 
 def _checked_uris(uris: list[str]) -> list[str]:
     checked = list(dict.fromkeys(check_redirect_uri(uri) for uri in uris))
     if not checked:
-        raise RedirectUriInvalid("Give at least one redirect URI.")
+        raise RedirectUriInvalid(_l("Give at least one redirect URI."))
     if len(checked) > MAX_REDIRECT_URIS:
-        raise RedirectUriInvalid(f"At most {MAX_REDIRECT_URIS} redirect URIs.")
+        raise RedirectUriInvalid(_l("At most %(max)d redirect URIs.", max=MAX_REDIRECT_URIS))
     return checked
 
 
 def _checked_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
-        raise FormParamInvalid("Give the application a name of 1 to 100 characters.", param="name")
+        raise FormParamInvalid(
+            _l("Give the application a name of 1 to 100 characters."), param="name"
+        )
     return name
 
 
@@ -98,7 +101,7 @@ def find_application(application_id: str | None) -> OAuthApplication | None:
 def get_application(application_id: str) -> OAuthApplication:
     application = find_application(application_id)
     if application is None:
-        raise NotFound("No OAuth application with that id.")
+        raise NotFound(_l("No OAuth application with that id."))
     return application
 
 
@@ -131,7 +134,7 @@ def update_application(
 def rotate_secret(application: OAuthApplication, actor_id=None) -> str:
     """A new secret for a confidential app; the old one stops working at once."""
     if application.public:
-        raise AuthError("A public application has no secret.")
+        raise AuthError(_l("A public application has no secret."))
     secret = _new_secret(application)
     record("oauth_application.secret_rotated", subject_id=application.id, actor_id=actor_id)
     return secret

@@ -3,11 +3,11 @@
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from app import clock
-from app.auth.errors import TokenError
+from app.auth.errors import TokenError, TokenInvalid
 from app.auth.sign_in_tokens import accept_sign_in_token, check_sign_in_token
 from app.oauth.applications import asking_app_redirect_uri
 from app.views.client import current_origin, spender_origin
-from app.views.errors import error_page, status_of
+from app.views.errors import status_of
 from app.views.headers import allow_form_target
 from app.views.limits import token_rate_limit
 from app.views.login import sign_in_browser
@@ -30,7 +30,7 @@ def token_error_page(error: TokenError):
 def show():
     token = request.args.get("token")
     if not token:
-        return error_page(400, "No token provided.", title="No token provided")
+        return token_error_page(TokenInvalid())  # a link cut short before its token
     try:
         row = check_sign_in_token(token, current_origin(), clock.now())
     except TokenError as error:

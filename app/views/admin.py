@@ -1,16 +1,18 @@
-"""/admin: users, and on a user's page their addresses, sign-in tokens, sessions, ban and delete."""
+"""/admin: users (list, create), and on a user's page their addresses, sign-in tokens, sessions,
+admin rights, ban and delete."""
 
-from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import clock
-from app.auth import accounts, email_addresses, sessions, sign_in_tokens
-from app.auth.errors import AuthError, FormParamInvalid, NotFound
+from app.auth import accounts, admins, email_addresses, sessions, sign_in_tokens
+from app.auth.errors import AuthError, FormParamInvalid
 from app.extensions import login_manager
-from app.models.sessions import ACTIVE
+from app.i18n import _l
+from app.views.admin_user_page import act, render_user
 from app.views.client import current_origin
 from app.views.errors import status_of
 from app.views.headers import no_store
@@ -56,47 +58,39 @@ def index():
 
 @bp.get("/users")
 def users():
+    return render_users()
+
+
+def render_users(error: AuthError | None = None):
+    """The list and the create form; `error` is a refused new user's, shown with what was typed."""
     search = search_term("q", 320)
     page = requested_page(USERS_PER_PAGE)
     found, total = accounts.list_users(
         accounts.UserQuery(query=search, limit=page.size, offset=page.offset)
     )
     page = Page(page.number, page.size, total)
-    return render_template("admin/users.html", users=found, page=page, search=search)
-
-
-def render_user(user, *, errors: dict | None = None, status: int = 200, minted=None):
-    """The user's page; `errors` puts a refused change's message in its section."""
-    if minted is not None:
-        # The one time this token's URL exists: keep it out of caches and referrers.
-        g.token_page = True
-    active, _ = sessions.list_sessions(user_id=user.id, status=ACTIVE, limit=100)
-    page = render_template(
-        "admin/user.html",
-        user=user,
-        tokens=sign_in_tokens.list_sign_in_tokens(user.id),
-        sessions=active,
-        this_session=current_user.session.id,
-        errors=errors or {},
-        form=request.form,
-        minted=minted,
-        now=clock.now(),
+    listing = render_template(
+        "admin/users.html", users=found, page=page, search=search, error=error, form=request.form
     )
-    return page, status
+    return listing, status_of(error) if error else 200
 
 
-def act(user, section: str, change: Callable[[], object], message: str):
-    """Make one change: flash and go back to the user, or show the refusal in its section.
-
-    Unknown ids are not caught: they are 404 pages, like any other missing page.
-    """
+@bp.post("/users")
+def create_user():
+    """A new user with a verified address, as `flask users create` makes one."""
     try:
-        change()
-    except NotFound:
-        raise
+        user = admins.create_user_as_admin(
+            request.form.get("email_address", ""),
+            clock.now(),
+            is_admin=request.form.get("is_admin") == "on",
+            origin=current_origin(),
+            actor_id=admin_id(),
+        )
     except AuthError as error:
-        return render_user(user, errors={section: error}, status=status_of(error))
-    flash(message, "success")
+        return render_users(error)
+    flash(
+        gettext("Created %(email)s: the address is verified.", email=user.primary_email), "success"
+    )
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -123,7 +117,10 @@ def add_email_address(user_id: str):
                 admin_id(),
                 primary=request.form.get("primary") == "on",
             ),
-            f"Sent a verification link to {typed.strip()}: it is verified once the link is opened.",
+            gettext(
+                "Sent a verification link to %(email)s: it is verified once the link is opened.",
+                email=typed.strip(),
+            ),
         )
     # Vouching for an address takes the admin's explicit choice; anything else adds it unverified.
     verified = choice == "verified"
@@ -139,7 +136,9 @@ def add_email_address(user_id: str):
             origin=current_origin(),
             actor_id=admin_id(),
         ),
-        f"Added {typed.strip()}" + (", verified." if verified else ", not yet verified."),
+        gettext("Added %(email)s, verified.", email=typed.strip())
+        if verified
+        else gettext("Added %(email)s, not yet verified.", email=typed.strip()),
     )
 
 
@@ -155,7 +154,7 @@ def verify_email_address(user_id: str, address_id: str):
         user,
         "addresses",
         lambda: email_addresses.mark_verified(address, clock.now(), current_origin(), admin_id()),
-        f"Marked {address.email} as verified.",
+        gettext("Marked %(email)s as verified.", email=address.email),
     )
 
 
@@ -166,7 +165,7 @@ def make_primary(user_id: str, address_id: str):
         user,
         "addresses",
         lambda: email_addresses.make_primary(address, current_origin(), admin_id()),
-        f"{address.email} is now the primary address.",
+        gettext("%(email)s is now the primary address.", email=address.email),
     )
 
 
@@ -178,7 +177,7 @@ def remove_email_address(user_id: str, address_id: str):
         user,
         "addresses",
         lambda: email_addresses.remove_email_address(address, current_origin(), admin_id()),
-        f"Removed {email}.",
+        gettext("Removed %(email)s.", email=email),
     )
 
 
@@ -208,7 +207,7 @@ def _optional_seconds(name: str) -> int | None:
         return int(text)
     except ValueError:
         raise FormParamInvalid(
-            "Enter the lifetime as a whole number of seconds.", param=name
+            _l("Enter the lifetime as a whole number of seconds."), param=name
         ) from None
 
 
@@ -222,7 +221,7 @@ def revoke_sign_in_token(user_id: str, token_id: str):
         lambda: sign_in_tokens.revoke_sign_in_token(
             token.id, clock.now(), current_origin(), admin_id()
         ),
-        "Revoked the sign-in token: its link no longer works.",
+        gettext("Revoked the sign-in token: its link no longer works."),
     )
 
 
@@ -234,7 +233,7 @@ def revoke_session(user_id: str, session_id: str):
         user,
         "sessions",
         lambda: sessions.revoke_session(session, clock.now(), current_origin(), admin_id()),
-        "Revoked the session: that browser is signed out.",
+        gettext("Revoked the session: that browser is signed out."),
     )
 
 
@@ -248,28 +247,38 @@ def revoke_all_sessions(user_id: str):
         lambda: accounts.revoke_all_sessions(
             user, clock.now(), current_origin(), admin_id(), keep=current_user.session.id
         ),
-        "Revoked every session: those browsers are signed out.",
+        gettext("Revoked every session: those browsers are signed out."),
     )
 
 
 @bp.post("/users/<id:user_id>/ban")
 def ban(user_id: str):
-    return _set_banned(user_id, True, "Banned: this user cannot sign in, and their sessions ended.")
+    message = gettext("Banned: this user cannot sign in, and their sessions ended.")
+    return _change_account(user_id, message, accounts.set_banned, True, clock.now())
 
 
 @bp.post("/users/<id:user_id>/unban")
 def unban(user_id: str):
-    return _set_banned(user_id, False, "Unbanned: this user can sign in again.")
+    message = gettext("Unbanned: this user can sign in again.")
+    return _change_account(user_id, message, accounts.set_banned, False, clock.now())
 
 
-def _set_banned(user_id: str, banned: bool, message: str):
+@bp.post("/users/<id:user_id>/make-admin")
+def make_admin(user_id: str):
+    message = gettext("This user is now an administrator.")
+    return _change_account(user_id, message, admins.set_admin, True)
+
+
+@bp.post("/users/<id:user_id>/remove-admin")
+def remove_admin(user_id: str):
+    message = gettext("This user is no longer an administrator.")
+    return _change_account(user_id, message, admins.set_admin, False)
+
+
+def _change_account(user_id: str, message: str, change, *args):
+    """`change(user, *args, origin, actor_id)` in the page's Account section."""
     user = accounts.get_user(user_id)
-    return act(
-        user,
-        "account",
-        lambda: accounts.set_banned(user, banned, clock.now(), current_origin(), admin_id()),
-        message,
-    )
+    return act(user, "account", lambda: change(user, *args, current_origin(), admin_id()), message)
 
 
 @bp.post("/users/<id:user_id>/delete")
@@ -280,5 +289,5 @@ def delete(user_id: str):
         accounts.delete_user(user, current_origin(), admin_id())
     except AuthError as error:
         return render_user(user, errors={"account": error}, status=status_of(error))
-    flash(f"Deleted {name}.", "success")
+    flash(gettext("Deleted %(user)s.", user=name), "success")
     return redirect(url_for("admin.users"))

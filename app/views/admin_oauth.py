@@ -1,6 +1,7 @@
 """/admin/oauth-apps: the applications that sign people in with Latchkey (SPEC §9)."""
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from app.auth.errors import AuthError
 from app.oauth import applications
@@ -71,9 +72,16 @@ def create():
     except AuthError as error:
         return render_apps(error=error)
     if secret is None:
-        flash(f"Created “{application.name}”, a public application.", "success")
+        flash(
+            gettext("Created “%(name)s”, a public application.", name=application.name), "success"
+        )
         return redirect(url_for("admin_oauth.application", client_id=application.id))
-    flash(f"Created “{application.name}”. Copy its secret now: it will not be shown again.")
+    flash(
+        gettext(
+            "Created “%(name)s”. Copy its secret now: it will not be shown again.",
+            name=application.name,
+        )
+    )
     # Rendered, not redirected: the secret must not travel through the session cookie.
     return render_app(application, secret=secret)
 
@@ -95,7 +103,7 @@ def update(client_id: str):
         )
     except AuthError as error:
         return render_app(application, errors={"edit": error})
-    flash("Saved.", "success")
+    flash(gettext("Saved."), "success")
     return redirect(url_for("admin_oauth.application", client_id=client_id))
 
 
@@ -106,7 +114,7 @@ def rotate_secret(client_id: str):
         secret = applications.rotate_secret(application, actor_id=admin_id())
     except AuthError as error:
         return render_app(application, errors={"secret": error})
-    flash("A new secret: copy it now. The old one no longer works.")
+    flash(gettext("A new secret: copy it now. The old one no longer works."))
     return render_app(application, secret=secret)
 
 
@@ -115,5 +123,5 @@ def delete(client_id: str):
     application = applications.get_application(client_id)
     name = application.name
     applications.delete_application(application, actor_id=admin_id())
-    flash(f"Deleted “{name}”: its tokens no longer work.", "success")
+    flash(gettext("Deleted “%(name)s”: its tokens no longer work.", name=name), "success")
     return redirect(url_for("admin_oauth.apps"))

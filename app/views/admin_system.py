@@ -1,6 +1,7 @@
 """/admin pages that are not about one user: secret keys, settings and the audit log."""
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from app import clock
 from app.auth import audit, secret_keys, settings
@@ -43,14 +44,22 @@ def create_key():
     key, secret = secret_keys.create_secret_key(
         request.form.get("name", ""), clock.now(), current_origin(), admin_id()
     )
-    flash(f"Created the secret key “{key.name}”. Copy it now: it will not be shown again.")
+    flash(
+        gettext(
+            "Created the secret key “%(name)s”. Copy it now: it will not be shown again.",
+            name=key.name,
+        )
+    )
     return render_keys(secret=secret)
 
 
 @bp.post("/secret-keys/<id:key_id>/revoke")
 def revoke_key(key_id: str):
     key = secret_keys.revoke_secret_key(key_id, clock.now(), current_origin(), admin_id())
-    flash(f"Revoked the secret key “{key.name}”: requests with it are refused.", "success")
+    flash(
+        gettext("Revoked the secret key “%(name)s”: requests with it are refused.", name=key.name),
+        "success",
+    )
     return redirect(url_for("admin_system.keys"))
 
 
@@ -63,7 +72,7 @@ def settings_page():
         except FormParamInvalid as refused:
             error = refused
         else:
-            flash("Settings saved. They apply from the next request.", "success")
+            flash(gettext("Settings saved. They apply from the next request."), "success")
             return redirect(url_for("admin_system.settings_page"))
     page = render_template(
         "admin/settings.html",

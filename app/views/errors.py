@@ -158,8 +158,11 @@ def json_error(status, code, message, *, long_message=None, param=None, headers=
     return response
 
 
-def error_page(status, message, *, title=None, headers=None):
-    response = render_template("errors/error.html", status=status, message=message, title=title)
+def error_page(status, message, *, title=None, headers=None, detail=None):
+    """The error page; `detail` is for a developer (a library's English words), shown apart."""
+    response = render_template(
+        "errors/error.html", status=status, message=message, title=title, detail=detail
+    )
     return response, status, headers or {}
 
 

@@ -26,6 +26,7 @@ def choose():
             LANGUAGE_COOKIE,
             language,
             max_age=COOKIE_AGE,
+            httponly=True,
             samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )

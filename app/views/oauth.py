@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_login import current_user, logout_user
 from joserfc import jws
@@ -20,6 +20,7 @@ from app import clock
 from app.auth.redirects import MAX_URL_LENGTH
 from app.auth.sessions import end_session
 from app.extensions import csrf
+from app.i18n import N_, _l
 from app.oauth.applications import find_application
 from app.oauth.consent import give_consent, needs_consent
 from app.oauth.grants import Principal
@@ -29,12 +30,22 @@ from app.views.errors import error_page
 from app.views.headers import allow_form_target
 
 bp = Blueprint("oauth", __name__)
+# What each scope lets an app do, in the consent page's list (%(site)s: APP_NAME).
 SCOPE_WORDS = {
-    "openid": "Know who you are (your Latchkey user id)",
-    "email": "See your email address",
-    "profile": "See your name",
-    "offline_access": "Stay signed in while you are away, as long as your Latchkey session lasts",
+    "openid": N_("Know who you are (your %(site)s user id)"),
+    "email": N_("See your email address"),
+    "profile": N_("See your name"),
+    "offline_access": N_(
+        "Stay signed in while you are away, as long as your %(site)s session lasts"
+    ),
 }
+# A request whose refusal cannot go back to the app (no client, a redirect URI not registered,
+# bytes that are not UTF-8): a page for the person, Authlib's words set apart for developers.
+NOT_VALID = _l("This sign-in link is not valid")
+ASKED_WRONGLY = _l(
+    "The app that sent you here asked in a way this site cannot accept. Go back to it and try "
+    "again, or tell its developers."
+)
 
 
 def _signed_in() -> Principal | None:
@@ -115,13 +126,13 @@ def _authorize(decision: str | None):
             return server().handle_error_response(None, error)
         # No client, or a redirect URI not registered: never a redirect (RFC 6749 §4.1.2.1).
         return error_page(
-            400, error.description or error.error, title="This sign-in link is not valid"
+            400, ASKED_WRONGLY, title=NOT_VALID, detail=error.description or error.error
         )
     except ValueError:
         # Authlib refuses to quote characters an OAuth error may not carry (RFC 6749 §5.2),
         # such as a response_type in another alphabet, and bytes that are not UTF-8 fail to
         # decode (a ValueError too): nothing to send back, so a page.
-        return error_page(400, "The request is malformed.", title="This sign-in link is not valid")
+        return error_page(400, ASKED_WRONGLY, title=NOT_VALID)
 
 
 def _consent_page(grant, principal: Principal):
@@ -130,7 +141,11 @@ def _consent_page(grant, principal: Principal):
     page = render_template(
         "oauth/consent.html",
         application=grant.client.application,
-        scopes=[SCOPE_WORDS[s] for s in scopes if s in SCOPE_WORDS],
+        scopes=[
+            _l(SCOPE_WORDS[s], site=current_app.config["APP_NAME"])
+            for s in scopes
+            if s in SCOPE_WORDS
+        ],
         user=principal.user,
         action=f"{url_for('oauth.consent')}?{request.query_string.decode()}",
     )
@@ -143,7 +158,12 @@ def end_session_request():
     try:
         ending = server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return error_page(400, error.description or error.error, title="Sign-out failed")
+        message = _l(
+            "The app that sent you here asked to sign you out in a way this site cannot "
+            "accept, so nothing was done."
+        )
+        title = _l("Sign-out failed")
+        return error_page(400, message, title=title, detail=error.description or error.error)
     signed_in = current_user.is_authenticated
     if signed_in and not _vouched_for_this_browser(ending):
         # RP-initiated logout §2: without an ID token of this browser's own session, ask. A
@@ -206,7 +226,7 @@ def _sign_out() -> None:
 @bp.errorhandler(UnicodeDecodeError)
 def undecodable(error):
     # Authlib decodes the query string itself: bytes that are not UTF-8 are the request's fault.
-    return error_page(400, "The request is malformed.", title="This request is not valid")
+    return error_page(400, ASKED_WRONGLY, title=_l("This request is not valid"))
 
 
 def _signed_out_page():

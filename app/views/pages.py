@@ -16,7 +16,7 @@ from sqlalchemy import text
 from wtforms import StringField
 
 from app import clock
-from app.auth.errors import AuthError
+from app.auth.errors import AccountNotFound, AuthError, EmailTaken
 from app.auth.sessions import end_session
 from app.auth.sign_in import start_sign_in
 from app.auth.sign_up import start_sign_up
@@ -30,15 +30,20 @@ bp = Blueprint("pages", __name__)
 
 
 class EmailForm(FlaskForm):
-    # Checked by the domain (one rule for every entry point), not by WTForms validators.
-    email_address = StringField("Email address")
+    # Checked by the domain (one rule for every entry point), not by WTForms validators; the
+    # label is the template's.
+    email_address = StringField()
 
 
-# flow -> (domain function, template, waiting page endpoint)
+# flow -> (domain function, template)
 FLOWS = {
     "sign_in": (start_sign_in, "auth/sign_in.html"),
     "sign_up": (start_sign_up, "auth/sign_up.html"),
 }
+# A refusal the other form answers (an address with an account, on sign-up; one without, on
+# sign-in): the page offers that form with the address kept. Never raised under
+# ENUMERATION_PROTECTION, which answers both alike.
+OTHER_FORM = {EmailTaken: "pages.sign_in", AccountNotFound: "pages.sign_up"}
 
 
 def _email_form_page(flow: str):
@@ -58,11 +63,21 @@ def _email_form_page(flow: str):
                 redirect_url,
             )
         except AuthError as error:
-            page = render_template(template, form=form, error=error)
+            offer = _other_form(error, form.email_address.data, redirect_url)
+            page = render_template(template, form=form, error=error, offer=offer)
             return page, status_of(error), retry_headers(error)
         return redirect(url_for("waiting.page", kind=flow, attempt_id=attempt.id))
     status = 400 if form.errors else 200  # a POST that failed the CSRF check never gets here
     return render_template(template, form=form, error=None), status
+
+
+def _other_form(error: AuthError, typed: str, redirect_url: str | None) -> str | None:
+    """The other form's URL, the address kept, if it would take this address. redirect_url goes
+    along as given: the other form checks it again before any link is made."""
+    endpoint = OTHER_FORM.get(type(error))
+    if endpoint is None:
+        return None
+    return url_for(endpoint, email_address=typed.strip(), redirect_url=redirect_url)
 
 
 @bp.get("/")

@@ -1,10 +1,12 @@
-"""/user: the signed-in person's email addresses and sessions."""
+"""/user: the signed-in person's name, email addresses, sessions and apps, and deleting it all."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import session as cookie
+from flask_babel import gettext, ngettext
+from flask_login import current_user, login_required, logout_user
 
 from app import clock
-from app.auth import email_addresses
+from app.auth import email_addresses, own_account
 from app.auth.attempts import resend_link
 from app.auth.email_codes import redeem_code
 from app.auth.email_verification import (
@@ -36,7 +38,9 @@ def guard():
     """Every /user page needs a signed-in browser."""
 
 
-def render_profile(error: AuthError | None = None, typed: str = ""):
+def render_profile(section: str | None = None, error: AuthError | None = None):
+    """The profile; a refused form (`section`: "name" or "email") keeps what was typed and
+    says why."""
     user = current_user.user
     sessions, _ = list_sessions(user_id=user.id, status=ACTIVE)
     page = render_template(
@@ -45,23 +49,37 @@ def render_profile(error: AuthError | None = None, typed: str = ""):
         sessions=sessions,
         this_session=current_user.session.id,
         connected=connected_applications(user.id),
-        error=error,
-        typed=typed,
+        errors={section: error} if error else {},
+        form=request.form,
         now=clock.now(),
     )
     return page, status_of(error) if error else 200
 
 
-def done(message: str, category: str = "success"):
+def done(message, category: str = "success"):
     if category == "error":
         doom()  # a refusal, told after a redirect: nothing of the refused change may stay
-    flash(message, category)
+    flash(str(message), category)  # a lazy message becomes words now: the cookie keeps text
     return redirect(url_for("profile.index"))
 
 
 @bp.get("")
 def index():
     return render_profile()
+
+
+@bp.post("/name")
+def change_name():
+    try:
+        own_account.change_name(
+            current_user.user,
+            request.form.get("first_name"),
+            request.form.get("last_name"),
+            current_origin(),
+        )
+    except AuthError as error:
+        return render_profile("name", error)
+    return done(gettext("Saved your name."))
 
 
 @bp.post("/email-addresses")
@@ -73,7 +91,7 @@ def add_email_address():
             current_user.user, typed, current_origin(create_client=True), clock.now()
         )
     except AuthError as error:
-        return render_profile(error, typed)
+        return render_profile("email", error)
     return redirect(url_for("profile.email_address", address_id=attempt.email_address_id))
 
 
@@ -92,9 +110,7 @@ def render_verification(address_id: str, error: AuthError | None = None):
         "continue": url_for("profile.index"),
         "start_again": url_for("profile.index"),
     }
-    return render_waiting_page(
-        attempt, urls, error, purpose="verify it", cancel_label="Cancel and remove this address"
-    )
+    return render_waiting_page(attempt, urls, error)
 
 
 @bp.get("/email-addresses/<address_id>")
@@ -110,7 +126,7 @@ def resend(address_id: str):
         resend_link(EMAIL_ADDRESS, attempt.id, current_origin(), clock.now())
     except AuthError as error:
         return render_verification(address_id, error)
-    flash(LINK_RESENT, "success")
+    flash(gettext(LINK_RESENT), "success")
     return redirect(url_for("profile.email_address", address_id=address_id))
 
 
@@ -122,13 +138,13 @@ def enter_code(address_id: str):
         redeem_code(attempt, request.form.get("code"), spender_origin(), clock.now())
     except AuthError as error:
         return render_verification(address_id, error)
-    return done(f"Verified. {attempt.email} is now on your account.")
+    return done(gettext("Verified. %(email)s is now on your account.", email=attempt.email))
 
 
 @bp.post("/email-addresses/<address_id>/cancel")
 def cancel(address_id: str):
     cancel_email_verification(own_verification(address_id), current_origin(), clock.now())
-    return done("Cancelled. The address was removed.", "info")
+    return done(gettext("Cancelled. The address was removed."), "info")
 
 
 def _own_address(address_id: str):
@@ -149,34 +165,34 @@ def verify(address_id: str):
     return redirect(url_for("profile.email_address", address_id=address_id))
 
 
-def change_address(address_id: str, change, success: str):
+def change_address(address, change, success: str):
     """Apply a domain change to one of the user's addresses; its refusal becomes the flash."""
-    address = _own_address(address_id)
-    email = address.email
     try:
         change(address, current_origin(), current_user.user.id)
     except AuthError as error:
         return done(error.message, "error")
-    return done(success.format(email=email))
+    return done(success)
 
 
 @bp.post("/email-addresses/<address_id>/primary")
 def make_primary(address_id: str):
-    return change_address(
-        address_id, email_addresses.make_primary, "{email} is now your primary address."
-    )
+    address = _own_address(address_id)
+    success = gettext("%(email)s is now your primary address.", email=address.email)
+    return change_address(address, email_addresses.make_primary, success)
 
 
 @bp.post("/email-addresses/<address_id>/remove")
 def remove(address_id: str):
-    return change_address(address_id, email_addresses.remove_email_address, "{email} was removed.")
+    address = _own_address(address_id)
+    success = gettext("%(email)s was removed.", email=address.email)
+    return change_address(address, email_addresses.remove_email_address, success)
 
 
 @bp.post("/sessions/<session_id>/revoke")
 def revoke(session_id: str):
     session = get_session(session_id, current_user.user.id)
     revoke_session(session, clock.now(), current_origin(), current_user.user.id)
-    return done("That browser is signed out.")
+    return done(gettext("That browser is signed out."))
 
 
 @bp.post("/sessions/revoke-others")
@@ -184,11 +200,38 @@ def revoke_others():
     count = sign_out_other_sessions(
         current_user.user.id, current_user.session.id, clock.now(), current_origin()
     )
-    return done(f"Signed out of {count} other browser{'s' if count != 1 else ''}.")
+    return done(
+        ngettext(
+            "Signed out of %(num)d other browser.", "Signed out of %(num)d other browsers.", count
+        )
+    )
 
 
 @bp.post("/connected-apps/<client_id>/disconnect")
 def disconnect_app(client_id: str):
     """The app loses this person's consent and every token it holds for them."""
     disconnect(current_user.user.id, client_id, current_origin(), clock.now())
-    return done("Disconnected. The app must ask you again to sign you in.")
+    return done(gettext("Disconnected. The app must ask you again to sign you in."))
+
+
+@bp.get("/delete")
+def confirm_delete():
+    """The confirmation step: it names the account and what goes with it, or why it cannot."""
+    user = current_user.user
+    refusal = own_account.refusal_to_delete(user)
+    return render_template("profile/delete.html", user=user, refusal=refusal)
+
+
+@bp.post("/delete")
+def delete():
+    user = current_user.user
+    email = user.primary_email
+    try:
+        own_account.delete_own_account(user, current_origin())
+    except AuthError as error:
+        page = render_template("profile/delete.html", user=user, refusal=error)
+        return page, status_of(error)
+    logout_user()
+    cookie.clear()  # a fresh cookie session, which carries only the farewell below
+    flash(gettext("Your account %(email)s was deleted.", email=email), "success")
+    return redirect(url_for("pages.home"))

@@ -1,16 +1,28 @@
 """The waiting pages: "Check your email", resend, cancel, and finishing on this browser."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app import clock
 from app.auth.activation import activate_attempt
 from app.auth.attempt_views import newest_email, view_attempt
 from app.auth.attempts import cancel_attempt, find_attempt, resend_link
-from app.auth.email_codes import redeem_code
+from app.auth.email_codes import MAX_WRONG_CODES, redeem_code
 from app.auth.email_links import shown_match_number
-from app.auth.errors import AuthError, NotFound
+from app.auth.errors import (
+    AttemptClosed,
+    AuthError,
+    CodeAlreadyUsed,
+    CodeExpired,
+    CodeIncorrect,
+    CodeMalformed,
+    CodeReplaced,
+    NotFound,
+    RateLimited,
+)
 from app.auth.settings import setting
+from app.i18n import N_
 from app.oauth.applications import asking_app_name, asking_app_redirect_uri
 from app.views.client import current_origin, spender_origin
 from app.views.errors import retry_headers, status_of
@@ -20,15 +32,46 @@ from app.views.limits import code_rate_limit, email_rate_limit
 from app.views.login import sign_in_browser
 
 bp = Blueprint("waiting", __name__)
-LINK_RESENT = "We sent a new link. Links and codes in earlier emails no longer work."
+LINK_RESENT = N_("We sent a new link. Links and codes in earlier emails no longer work.")
 
 
 def after_sign_in_url(attempt) -> str:
     return attempt.redirect_url or url_for("profile.index")
 
 
-def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **labels):
-    """The "Check your email" page of any flow, in the state its JSON would give."""
+def script_words() -> dict:
+    """What waiting.js may have to say, in the reader's language. The /api answers it reads are
+    English (SPEC §11), so it tells their refusals by code, in the domain's own words; "%(wait)s"
+    it fills in itself (Retry-After, the cooldown) as a duration in the page's language."""
+    closed = str(AttemptClosed.message)
+    return {
+        "resent": gettext(LINK_RESENT),
+        "resendIn": gettext("You can resend in %(wait)s."),
+        "unreachable": gettext(
+            "We could not reach the server. Check your connection and try again."
+        ),
+        "failed": gettext("Something went wrong. Reload this page and try again."),
+        # 429s: each form has its own limits, all answered with Retry-After.
+        "tooManyEmails": gettext(RateLimited.DEFAULT),
+        "tooManyCodes": gettext("Too many codes were entered. Try again in %(wait)s."),
+        # A wrong code says how many tries are left (its meta.tries_left): the words per count.
+        "triesLeft": [str(CodeIncorrect(left).message) for left in range(MAX_WRONG_CODES)],
+        "errors": {
+            "form_param_format_invalid": str(CodeMalformed.message),
+            "form_code_incorrect": str(CodeReplaced.message),  # right, but an earlier email's
+            "verification_expired": str(CodeExpired.message),
+            "verification_already_verified": str(CodeAlreadyUsed.message),
+            "verification_failed": closed,  # the page then shows why (waiting.js asks)
+            "attempt_closed": closed,
+        },
+    }
+
+
+def render_waiting_page(
+    attempt, urls: dict, error: AuthError | None = None, app_name: str | None = None
+):
+    """The "Check your email" page of any flow, in the state its JSON would give; `app_name`:
+    the OAuth app the person goes on to, if any."""
     now = clock.now()
     last_email = newest_email(attempt.id)
     # Not on a refusal's page: its work is rolled back, and must not be committed first.
@@ -46,7 +89,8 @@ def render_waiting_page(attempt, urls: dict, error: AuthError | None = None, **l
         error=error,
         codes=setting("EMAIL_CODE_ENABLED"),
         match_number=shown_match_number(attempt),
-        **labels,
+        words=script_words(),
+        app_name=app_name,
     )
     return page, status, headers
 
@@ -69,15 +113,7 @@ def render_waiting(kind: str, attempt_id: str, error: AuthError | None = None):
     # The code form signs this browser in and goes on to redirect_url: for an app that needs no
     # consent, /oauth/authorize answers it at once at the app's redirect URI (CSP form-action).
     allow_form_target(asking_app_redirect_uri(attempt.redirect_url))
-    purpose = "sign in" if kind == "sign_in" else "sign up"
-    return render_waiting_page(
-        attempt,
-        urls,
-        error,
-        purpose=purpose,
-        cancel_label="Use another email address",
-        app_name=asking_app_name(attempt.redirect_url),
-    )
+    return render_waiting_page(attempt, urls, error, app_name=asking_app_name(attempt.redirect_url))
 
 
 @bp.get("/<kind:kind>/<attempt_id>")
@@ -94,7 +130,7 @@ def resend(kind: str, attempt_id: str):
         if isinstance(error, NotFound):
             raise
         return render_waiting(kind, attempt_id, error)
-    flash(LINK_RESENT, "success")
+    flash(gettext(LINK_RESENT), "success")
     return redirect(url_for("waiting.page", kind=kind, attempt_id=attempt_id))
 
 
@@ -116,7 +152,7 @@ def enter_code(kind: str, attempt_id: str):
 @bp.post("/<kind:kind>/<attempt_id>/cancel")
 def cancel(kind: str, attempt_id: str):
     attempt = cancel_attempt(kind, attempt_id, current_origin(), clock.now())
-    flash("Cancelled. The link we sent no longer works.", "info")
+    flash(gettext("Cancelled. The link we sent no longer works."), "info")
     return redirect(url_for(f"pages.{kind}", email_address=attempt.email))
 
 

@@ -1,5 +1,7 @@
-// Copy buttons: <button data-copy="field-id" data-copy-status="status-id" hidden>. Without JS
-// the button stays hidden and the read-only field can still be selected and copied by hand.
+// Copy buttons: <button data-copy="field-id" data-copy-status="status-id" data-copied="…"
+// data-copy-failed="…" hidden>; the two sentences come from the page, in the reader's language.
+// Without JS the button stays hidden and the read-only field can still be selected and copied
+// by hand.
 document.querySelectorAll("button[data-copy]").forEach((button) => {
   const field = document.getElementById(button.dataset.copy);
   const status = document.getElementById(button.dataset.copyStatus || "");
@@ -16,10 +18,10 @@ document.querySelectorAll("button[data-copy]").forEach((button) => {
         field.select();
         if (!document.execCommand("copy")) throw new Error("copy refused");
       }
-      say("Copied to the clipboard.");
+      say(button.dataset.copied);
     } catch (error) {
       field.select();
-      say("Could not copy: the text is selected, press Ctrl+C (⌘C on a Mac).");
+      say(button.dataset.copyFailed);
     }
   });
 });

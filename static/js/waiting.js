@@ -1,8 +1,12 @@
 // The waiting page: asks the status endpoint until the link is used, then finishes by itself.
+// Its words are the page's (waiting.html): the headings and outcomes, and #waiting-words.
 (() => {
   const root = document.getElementById("waiting");
   if (!root) return;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const words = JSON.parse(document.getElementById("waiting-words").textContent);
+  const outcomes = document.getElementById("outcomes").content;
+  const language = document.documentElement.lang;
   const skew = Number(root.dataset.serverNow) - Date.now();
   const serverNow = () => Date.now() + skew;
   const el = (id) => document.getElementById(id);
@@ -23,12 +27,17 @@
   let delay = 1000;
   let version = root.dataset.version;
 
+  // A new state: its parts shown, what happened said once in the status line (the page's live
+  // region), and focus on its heading, where a keyboard or screen reader picks up from.
   function show(next) {
+    if (next === state) return;
     state = next;
     root.dataset.state = next;
     root.querySelectorAll("[data-show]").forEach((node) => {
       node.hidden = !node.dataset.show.split(" ").includes(next);
     });
+    el("status").textContent = outcomes.querySelector(`[data-state="${next}"]`).textContent;
+    root.querySelector("h1:not([hidden])").focus();
   }
 
   function apply(data) {
@@ -43,18 +52,24 @@
     keepPolling();
   }
 
-  function mmss(ms) {
-    const total = Math.max(0, Math.ceil(ms / 1000));
-    return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+  // As app/i18n.py's duration: the largest whole unit, never rounded up ("9 minutes" from 9:59,
+  // "90 seconds"), in the page's language.
+  const UNITS = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+  function duration(seconds) {
+    const total = Math.max(1, Math.ceil(seconds));
+    const [unit, size] = UNITS.find(([, size]) => total % size === 0 || total >= 2 * size);
+    const format = new Intl.NumberFormat(language, { style: "unit", unit, unitDisplay: "long" });
+    return format.format(Math.floor(total / size));
   }
+  const within = (text, seconds) => text.replace("%(wait)s", duration(seconds));
 
   function tick() {
     const left = expireAt - serverNow();
-    el("time-left").textContent = mmss(left);
+    el("time-left").textContent = duration(left / 1000);
     if (state === "waiting" && left <= 0) show("expired");
     const wait = resendAt - serverNow();
     el("resend").disabled = wait > 0;
-    el("cooldown").textContent = wait > 0 ? `You can resend in ${Math.ceil(wait / 1000)} s` : "";
+    el("cooldown").textContent = wait > 0 ? within(words.resendIn, wait / 1000) : "";
   }
 
   // A long-poll: the server holds the request until the status changes (or 25 s pass), so
@@ -102,22 +117,48 @@
     setTimeout(poll, next);
   }
 
+  // A form sent as JSON: its answer, or null when none came that can be read (offline, say).
+  async function send(url, body) {
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf, Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { response, data: await response.json() };
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // A refusal in the page's words: the /api answers in English (SPEC §11), so by its code.
+  function refusal({ response, data }, tooMany) {
+    if (!data.errors) return words.failed;
+    if (response.status === 429) {
+      return within(tooMany, Number(response.headers.get("Retry-After")) || 60);
+    }
+    const [error] = data.errors;
+    if ("tries_left" in error.meta) return words.triesLeft[error.meta.tries_left];
+    return words.errors[error.code] || words.failed;
+  }
+
+  function showError(text) {
+    el("error").textContent = text;
+    el("error").hidden = !text;
+  }
+
   el("resend-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     el("resend").disabled = true;
-    const response = await fetch(root.dataset.resendUrl, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-    });
-    const data = await response.json();
-    const error = el("error");
-    if (response.ok) {
-      error.hidden = true;
-      apply(data);
-      el("status").textContent = "We sent a new link. Links and codes in earlier emails no longer work.";
+    const answer = await send(root.dataset.resendUrl, {});
+    if (!answer) {
+      showError(words.unreachable);
+    } else if (answer.response.ok) {
+      showError("");
+      apply(answer.data);
+      el("status").textContent = words.resent;
     } else {
-      error.textContent = data.errors[0].message;
-      error.hidden = false;
+      showError(refusal(answer, words.tooManyEmails));
     }
     tick();
   });
@@ -128,41 +169,30 @@
   if (codeForm) {
     codeForm.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const error = el("error");
       el("code-submit").disabled = true;
-      let response;
-      let data;
-      try {
-        response = await fetch(root.dataset.codeUrl, {
-          method: "POST",
-          headers: { "X-CSRFToken": csrf, Accept: "application/json", "Content-Type": "application/json" },
-          body: JSON.stringify({ code: el("code").value }),
-        });
-        data = await response.json();
-      } catch (_) {
-        // No answer we can read: the code may have arrived and counted, so it is not sent
-        // again by itself. The state is asked afresh (it may say the tab signed in).
-        el("code-submit").disabled = false;
-        error.textContent = "We could not reach the server. Check your connection and try again.";
-        error.hidden = false;
-        refresh().catch(() => {});
-        return;
-      }
+      const answer = await send(root.dataset.codeUrl, { code: el("code").value });
       el("code-submit").disabled = false;
-      if (response.ok) {
-        error.hidden = true;
-        window.location.assign(data.next_url);
+      if (answer && answer.response.ok) {
+        showError("");
+        window.location.assign(answer.data.next_url);
         return;
       }
-      error.textContent = data.errors[0].message;
-      error.hidden = false;
-      el("code").setAttribute("aria-invalid", "true");
-      el("code").select();
-      refresh().catch(() => {}); // a last wrong code stopped the request: show why
+      if (answer) {
+        showError(refusal(answer, words.tooManyCodes));
+        el("code").setAttribute("aria-invalid", "true");
+        el("code").select();
+      } else {
+        // No answer we can read: the code may have arrived and counted, so it is not sent
+        // again by itself.
+        showError(words.unreachable);
+      }
+      // The state is asked afresh: a last wrong code stopped the request, a lost answer may
+      // have signed this tab in.
+      refresh().catch(() => {});
     });
   }
 
-  show(state);
+  el("updates-by-itself").hidden = false;
   tick();
   setInterval(tick, 250);
   if (state === "approved") {

@@ -1,4 +1,5 @@
-"""/admin's two behaviours in Debian's Chromium (copy button, confirmations) and a phone screen."""
+"""/admin in Debian's Chromium: the copy button, confirmations, a phone screen, the audit log's
+width, and creating a user then making them an administrator."""
 
 import re
 
@@ -78,3 +79,46 @@ def test_admin_pages_fit_a_phone_screen(admin_page, path):
     admin_page.goto(path)
     expect(admin_page.get_by_role("navigation", name="Admin sections")).to_be_visible()
     assert fits_the_screen(admin_page)
+
+
+DESKTOP = {"width": 1400, "height": 900}
+
+
+def test_the_audit_log_uses_the_width_and_breaks_no_word(admin_page, live_app):
+    ada = make_user(live_app, "ada-with-a-rather-long-address@example.com")
+    page = admin_page
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/admin/users/{ada}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Ban ada-with-a-rather-long-address@example.com").click()
+    page.goto("/admin/audit")
+    width = page.locator("main").bounding_box()["width"]
+    assert width > 1200  # the window's width, not the 60rem (960 px) card
+    breaking = page.evaluate(
+        """[...document.querySelectorAll("main *")]
+             .filter(e => getComputedStyle(e).wordBreak === "break-all").length"""
+    )
+    assert breaking == 0
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert fits_the_screen(page)
+
+
+def test_an_admin_creates_a_user_then_makes_them_an_administrator(admin_page, live_app):
+    page = admin_page
+    page.goto("/admin/users")
+    page.get_by_role("textbox", name="Email address").fill("grace@example.com")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_text("Created grace@example.com: the address is verified.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("grace@example.com")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Make grace@example.com an administrator", exact=True).click()
+    expect(page.get_by_text("This user is now an administrator.")).to_be_visible()
+    remove = page.get_by_role("button", name="Remove admin rights from grace@example.com")
+    expect(remove).to_be_visible()
+    with live_app.app_context():
+        admins = db.session.scalars(select(User).where(User.is_admin)).all()
+        assert sorted(user.primary_email for user in admins) == [
+            "admin@example.com",
+            "grace@example.com",
+        ]
+    assert fits_the_screen(page)

@@ -22,6 +22,11 @@ USER_URL = re.compile(r"/user$")
 SIGN_IN_URL = re.compile(r"/sign-in(\?|$)")
 # The approval page's field for the waiting tab's number (SPEC §10).
 NUMBER_LABEL = "Type the number shown in the tab where you asked"
+# What the approving device says it did (it is not signed in itself).
+APPROVED = {
+    "sign-up": "Your account is ready on the other device.",
+    "sign-in": "You're signed in on the other device.",
+}
 # The requesting device, unlike the approving one (headless Chromium on Linux).
 WINDOWS_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -75,12 +80,17 @@ def approve(page: Page, link: str, number: str, what: str = "sign-up") -> None:
     expect(page.get_by_role("heading", name=f"Approve this {what}?")).to_be_visible()
     page.get_by_label(NUMBER_LABEL).fill(number)
     page.get_by_role("button", name="Approve", exact=True).click()
-    expect(page.get_by_text("Signed in. Return to your original tab to continue.")).to_be_visible()
+    expect_approved(page, what)
+
+
+def expect_approved(page: Page, what: str) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("Approved")
+    expect(page.locator("p.status")).to_have_text(APPROVED[what])
 
 
 def expect_signed_in(page: Page, url=USER_URL) -> None:
     expect(page).to_have_url(url)
-    expect(page.locator("#signed-in-as")).to_contain_text("Signed in as user_")
+    expect(page.locator("#signed-in-as")).to_have_attribute("data-user-id", re.compile("^user_"))
 
 
 def expect_signed_out(page: Page) -> None:
@@ -113,7 +123,7 @@ def test_cross_device_sign_up(new_device, mailbox):
 
     phone.get_by_label(NUMBER_LABEL).fill(number_shown(tab))
     phone.get_by_role("button", name="Approve", exact=True).click()
-    expect(phone.get_by_text("Signed in. Return to your original tab to continue.")).to_be_visible()
+    expect_approved(phone, "sign-up")
     expect_signed_in(tab)  # no reload, no click
     expect_signed_out(phone)
 
@@ -123,7 +133,7 @@ def test_cross_device_sign_in_goes_to_redirect_url(new_device, mailbox, account)
     tab = start(new_device(), flow="sign-in", redirect_url="/user?welcome=1")
     approve(new_device(), mailbox.link(EMAIL), number_shown(tab), what="sign-in")
     expect_signed_in(tab, url=re.compile(r"/user\?welcome=1$"))
-    expect(tab.locator("#signed-in-as")).to_contain_text(account)
+    expect(tab.locator("#signed-in-as")).to_have_attribute("data-user-id", account)
 
 
 def test_same_browser_second_tab(new_device, mailbox):
@@ -134,7 +144,8 @@ def test_same_browser_second_tab(new_device, mailbox):
     expect_signed_in(second)
 
     expect(waiting(tab)).to_have_attribute("data-state", "same-client")
-    expect(tab.get_by_text("Signed in on another tab.")).to_be_visible()
+    expect(tab.get_by_role("heading", level=1)).to_have_text("You're signed in")
+    expect(tab.locator("#status")).to_have_text("Signed in on another tab.")
     tab.locator("#continue-link").click()
     expect_signed_in(tab)
 
@@ -145,11 +156,13 @@ def test_expired_link(new_device, mailbox):
     link = mailbox.link(EMAIL)
     clock.travel(601)
     expect(waiting(tab)).to_have_attribute("data-state", "expired")
-    expect(tab.locator('section[data-show="expired"]')).to_be_visible()
-    expect(tab.locator("#status")).to_be_hidden()
+    expect(tab.locator("#status")).to_have_text(
+        "This link has expired. Send a new one to continue."
+    )
+    expect(tab.locator("#code-form")).to_be_hidden()
 
-    expect_link_error(new_tab(tab), link, 410, "This link has expired", "expired")
-    expect_link_error(new_device(), link, 410, "This link has expired", "expired")
+    expect_link_error(new_tab(tab), link, 410, "This link has expired", "limited time")
+    expect_link_error(new_device(), link, 410, "This link has expired", "limited time")
 
 
 def test_mail_scanner_does_not_spend_the_link(new_device, mailbox):
@@ -225,10 +238,13 @@ def test_without_javascript_waiting_page_shows_only_its_state(no_js_sign_up):
     """Without JS, the reloaded waiting page shows the finished state and nothing else."""
     tab = no_js_sign_up
     tab.reload()
-    expect(tab.get_by_text("Signed in on another tab.")).to_be_visible()
+    expect(tab.get_by_role("heading", level=1)).to_have_text("You're signed in")
+    expect(tab.locator("#status")).to_have_text("Signed in on another tab.")
     for other in ("waiting", "expired", "approved", "closed"):
-        expect(tab.locator(f'section[data-show="{other}"]')).to_be_hidden()
+        for part in tab.locator(f'[data-show~="{other}"]').all():
+            expect(part).to_be_hidden()
     expect(tab.get_by_text("Waiting for you to open the link")).to_be_hidden()
+    expect(tab.get_by_text("updates by itself")).to_be_hidden()
 
 
 def test_resend_cooldown_and_newer_link(new_device, mailbox):
@@ -255,3 +271,13 @@ def test_resend_cooldown_and_newer_link(new_device, mailbox):
     expect_link_error(second, first_link, 410, "This link can't be used", "newer link")
     second.goto(mailbox.link(EMAIL))
     expect_signed_in(second)
+
+
+def test_the_countdowns_are_in_the_pages_language(new_device, live_server):
+    """waiting.js says how long is left in the page's language, not only the server."""
+    page = new_device()
+    page.context.add_cookies([{"name": "lang", "value": "de", "url": live_server}])
+    tab = start(page)
+    expect(tab.locator("html")).to_have_attribute("lang", "de")
+    expect(tab.locator("#cooldown")).to_contain_text(re.compile(r"\d+ Sekunden"))
+    expect(tab.locator("#time-left")).to_have_text(re.compile(r"^\d+ Minuten$"))

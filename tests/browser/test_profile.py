@@ -1,5 +1,7 @@
 """The profile in Chromium: an address verified from another device turns "verified" in the
-waiting tab by itself; revoking a session signs that other browser out."""
+waiting tab by itself; revoking a session signs that other browser out; on a phone each session
+cell keeps its label; buttons are named for what they act on; the name, and deleting the
+account after a confirmation."""
 
 import re
 
@@ -80,3 +82,49 @@ def test_revoking_a_session_signs_the_other_browser_out(new_device, mailbox):
     expect(phone).to_have_url(SIGN_IN_URL)
     laptop.goto("/user")
     expect(laptop).to_have_url(USER_URL)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_every_session_cell_keeps_its_label(new_device, mailbox):
+    page = sign_up(new_device(viewport=PHONE), mailbox, "ada@example.com")
+    # The header row is hidden on a phone: each cell says what it is by itself.
+    expect(page.locator("section[aria-labelledby=sessions] thead")).to_be_hidden()
+    labels = page.locator("tr[data-session] td[data-label]").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert labels == ['"Browser: "', '"IP: "', '"Signed in: "', '"Last active: "']
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_buttons_are_named_for_what_they_act_on(new_device, mailbox):
+    laptop = sign_up(new_device(), mailbox, "ada@example.com")
+    sign_in(new_device(), mailbox, "ada@example.com")
+    laptop.fill("#email_address", "work@example.com")
+    laptop.get_by_role("button", name="Send verification link").click()
+    laptop.goto("/user")
+    for name in ("Verify work@example.com", "Remove work@example.com", "Sign out this browser"):
+        expect(laptop.get_by_role("button", name=name, exact=True)).to_be_visible()
+    other = laptop.locator("tr[data-session]", has_not_text="this browser")
+    browser = other.locator("td").first.inner_text()
+    expect(other.get_by_role("button", name=f"Sign out {browser}", exact=True)).to_be_visible()
+
+
+def test_name_then_delete_the_account_after_a_confirmation(new_device, mailbox):
+    page = sign_up(new_device(), mailbox, "ada@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, ada@example.com")
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ada")
+
+    page.get_by_role("link", name="Delete your account…").click()
+    expect(page.get_by_role("heading", name="Delete your account?")).to_be_visible()
+    page.get_by_role("link", name="Keep my account").click()
+    expect(page).to_have_url(USER_URL)
+    page.get_by_role("link", name="Delete your account…").click()
+    page.get_by_role("button", name="Delete the account ada@example.com").click()
+    expect(page.get_by_text("Your account ada@example.com was deleted.")).to_be_visible()
+    page.goto("/user")
+    expect(page).to_have_url(SIGN_IN_URL)

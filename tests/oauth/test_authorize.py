@@ -1,9 +1,13 @@
 """/oauth/authorize: through Latchkey's sign-in, consent once per scope set, prompt and max_age,
 and errors per RFC 6749 §4.1.2.1 (never a redirect to a URI that is not registered)."""
 
+import html
+import re
+
 import pytest
 
 from app import clock
+from tests.conftest import csrf_token
 from tests.factory import make_oauth_app
 from tests.oauth.conftest import REDIRECT_URI, RelyingParty, query_of
 
@@ -200,3 +204,33 @@ def test_bytes_that_are_not_utf8_are_a_400_everywhere(client, rp):
             path, method=method, environ_overrides={"QUERY_STRING": "client_id=%ff\xff"}
         )
         assert answer.status_code in (400, 401), (path, answer.status_code)
+
+
+def test_an_unknown_address_is_offered_sign_up_and_still_comes_back_to_the_app(client, auth, rp):
+    """login_hint names an address with no account: the sign-in form offers sign-up with the
+    address and the way back to this authorization kept."""
+    sign_in = rp.authorize(login_hint="grace@example.com").headers["Location"]
+    data = {"csrf_token": csrf_token(client, "/sign-in"), "email_address": "grace@example.com"}
+    refused = client.post(sign_in, data=data)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    offer = html.unescape(re.search(r'id="email-error".*?<a href="([^"]+)"', page).group(1))
+    back = query_of(sign_in)["redirect_url"]
+    assert offer.startswith("/sign-up?") and query_of(offer)["redirect_url"] == back
+    assert client.post(offer, data=data).status_code == 302
+    finished = auth.open_and_confirm("grace@example.com")
+    assert finished.headers["Location"] == back
+    assert 'id="consent"' in client.get(back).get_data(as_text=True)
+
+
+def test_the_consent_page_names_the_site_it_runs_as(app, rp, signed_in):
+    app.config["APP_NAME"] = "Acme ID"
+    page = html.unescape(rp.authorize().get_data(as_text=True))
+    assert "Know who you are (your Acme ID user id)" in page
+    assert "Latchkey" not in page
+
+
+def test_a_refused_request_is_explained_to_the_person_and_detailed_for_its_developers(rp):
+    page = html.unescape(rp.authorize(client_id="nope").get_data(as_text=True))
+    assert "The app that sent you here asked in a way this site cannot accept." in page
+    assert re.search(r'<code lang="en">[^<]+</code>', page)  # Authlib's words, set apart

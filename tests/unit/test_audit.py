@@ -1,4 +1,5 @@
-"""The audit log's rejections: a repeat within the hour counts on that hour's row."""
+"""The audit log's rejections: a repeat within the hour counts on that hour's row; the reasons
+it records, in words."""
 
 from datetime import timedelta
 
@@ -6,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
-from app.auth.audit import record_rejection
+from app.auth.audit import REASONS, describe_reason, record_rejection
+from app.auth.errors import AttemptFailed, LinkError, TokenError
 from app.auth.origin import Origin
 from app.extensions import db
 from app.models import AuditEvent
@@ -49,3 +51,25 @@ def test_the_next_hour_starts_a_new_row(ctx, now):
     record_rejection("link.rejected", SCANNER, now + timedelta(minutes=30), reason="X")
     db.session.commit()
     assert [row.times for row in rows()] == [2, 1]
+
+
+def every_subclass(cls) -> set[type]:
+    return {sub for child in cls.__subclasses__() for sub in {child, *every_subclass(child)}}
+
+
+def test_every_reason_the_log_records_has_words(ctx):
+    """A link's refusal is logged by its error's class name, a sign-in token's by its reason, a
+    stopped request's by why: each must read as a sentence on the audit page."""
+    codes = {error.__name__ for error in every_subclass(LinkError)}
+    codes |= {error.reason for error in every_subclass(TokenError)}
+    codes |= set(AttemptFailed.MESSAGES) | {"admin"}
+    assert codes - set(REASONS) == set()
+    assert describe_reason("LinkExpired") == "The link had expired."
+
+
+@pytest.mark.parametrize(
+    "code, words",
+    [("SomethingNew", "Something new"), ("too_many_things", "Too many things"), ("", "")],
+)
+def test_an_unknown_reason_is_made_of_its_name(ctx, code, words):
+    assert describe_reason(code) == words

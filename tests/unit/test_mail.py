@@ -2,6 +2,7 @@
 twice."""
 
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def render(now, case="sign_in", account=None, url="http://localhost/verify?token
         case=case,
         account=account,
         url=url,
-        minutes=10,
+        expires_in=600,
         expire_at=now,
         requester="Chrome on Linux",
         requested_at=now,
@@ -103,7 +104,7 @@ def test_a_waiting_tab_takes_over_only_email_no_sender_has(smtp_down):
 def test_each_case_has_its_wording_and_a_link_only_if_it_may(ctx, now, case):
     url = None if case in CASES_WITHOUT_LINK else "http://localhost/verify?token=abc"
     message = render(now, case, "o•••'<b>@example.com", url)
-    assert message.subject and "\n" not in message.subject
+    assert "Latchkey" in message.subject and "\n" not in message.subject  # it names the site
     assert message.text_body.startswith(f"{message.subject}\n\n")
     assert f">{message.subject}</h1>" in message.html_body
     # The wording is plain text: the HTML escapes the account wherever it is named.
@@ -117,3 +118,20 @@ def test_the_cases_are_the_ones_the_flows_choose():
         ["sign_in", "sign_in_unknown", "sign_up", "sign_up_existing"]
         + ["email_address", "email_address_taken"]
     )
+
+
+@pytest.mark.parametrize(
+    ("configured", "name", "address"),
+    [
+        (None, "Acme, Inc.", "no-reply@latchkey.localhost"),  # config's default: APP_NAME's
+        ("auth@acme.example", "Acme, Inc.", "auth@acme.example"),  # an address names nobody
+        ("Acme Login <auth@acme.example>", "Acme Login", "auth@acme.example"),
+        (("Ürün", "auth@acme.example"), "Ürün", "auth@acme.example"),
+    ],
+)
+def test_the_sender_is_named_after_the_site_unless_configured(make_app, configured, name, address):
+    app = make_app(APP_NAME="Acme, Inc.", MAIL_DEFAULT_SENDER=configured)
+    with app.app_context():
+        sender = mail.sender()
+    # One address, however its name is written: "Acme, Inc." is quoted, not split at the comma.
+    assert getaddresses([sender]) == [(name, address)]

@@ -4,11 +4,11 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import EmailAddress, SignInToken, User
-from tests.conftest import Auth, csrf_token, path_of
+from tests.conftest import Auth, Mailbox, csrf_token, path_of
 from tests.factory import make_user
 
 
@@ -120,7 +120,8 @@ def test_users_are_listed_with_created_and_last_sign_in(client, admin, ada):
     page = text(client.get("/admin/users"))
     assert "ada@example.com" in page and f'href="/admin/users/{ada}"' in page
     assert "Created" in page and "Last sign-in" in page and "never" in page
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+    # In the reader's words and time zone, UTC named when the browser gave none.
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">[^<]+ \(UTC\)</time>', page)
     assert '<span class="badge">admin</span>' in page
 
 
@@ -152,6 +153,76 @@ def test_unknown_users_are_404(client, admin):
     for path in ("/admin/users/user_nobody", "/admin/users/not-an-id"):
         assert client.get(path).status_code == 404
     assert "No user with that id." in text(client.get("/admin/users/user_nobody"))
+
+
+# Users: create
+
+
+def test_create_a_user_with_a_verified_address(app, client, admin, post, audited):
+    page = post("/admin/users", True, email_address=" Grace@Example.com ")
+    assert "Created Grace@Example.com: the address is verified." in text(page)
+    with app.app_context():
+        user = db.session.scalar(
+            select(User)
+            .join(User.primary_email_address)
+            .where(EmailAddress.normalized == "grace@example.com")
+        )
+        assert not user.is_admin and user.primary_email_address.verified
+        assert user.primary_email_address.verification_strategy == "admin"
+        user_id = user.id
+    assert page.request.path == f"/admin/users/{user_id}"
+    [row] = audited("user.created_by_admin")
+    assert row.actor_id == admin and row.user_id == user_id
+    assert audited("user.admin_granted") == []
+    # Its owner signs in with it at once: no email needed to verify it.
+    assert Auth(app.test_client(), Mailbox(app)).sign_in("grace@example.com").status_code == 302
+
+
+def test_create_an_administrator(app, admin, post, audited):
+    post("/admin/users", email_address="root2@example.com", is_admin="on")
+    [row] = audited("user.admin_granted")
+    assert row.actor_id == admin
+    with app.app_context():
+        assert db.session.get(User, row.user_id).is_admin
+
+
+@pytest.mark.parametrize(
+    "email, message",
+    [
+        ("", "Enter your email address."),
+        ("not an email", "Enter a valid email address."),
+        ("ADA@example.com", "That email address is taken."),
+    ],
+)
+def test_a_user_that_cannot_be_created_is_a_message_in_the_form(
+    app, admin, ada, post, email, message
+):
+    response = post("/admin/users", email_address=email, is_admin="on")
+    assert response.status_code == 422
+    page = text(response)
+    assert message in page and 'aria-invalid="true"' in page and 'role="alert"' in page
+    assert f'value="{email}"' in page and 'name="is_admin" checked' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 2
+
+
+# Admin rights
+
+
+def test_grant_and_remove_admin_rights(app, client, mailbox, admin, ada, post, audited):
+    page = text(client.get(f"/admin/users/{ada}"))
+    assert f'action="/admin/users/{ada}/make-admin"' in page and "/remove-admin" not in page
+    page = post(f"/admin/users/{ada}/make-admin", True)
+    assert "This user is now an administrator." in text(page)
+    assert f'action="/admin/users/{ada}/remove-admin"' in text(page)
+    browser = signed_in_elsewhere(app, mailbox, "ada@example.com")
+    assert browser.get("/admin/users").status_code == 200
+    page = post(f"/admin/users/{ada}/remove-admin", True)
+    assert "This user is no longer an administrator." in text(page)
+    assert browser.get("/admin/users").status_code == 403
+    [granted], [revoked] = audited("user.admin_granted"), audited("user.admin_revoked")
+    assert granted.actor_id == revoked.actor_id == admin
+    assert granted.user_id == revoked.user_id == ada
 
 
 # A user's addresses
@@ -337,7 +408,8 @@ def test_mint_shows_the_url_once_with_a_copy_button_and_it_signs_the_user_in(
         "/accept-token", data={"csrf_token": csrf_token(browser), "token": token}
     )
     assert accepted.status_code == 302
-    assert f"Signed in as <code>{ada}</code>" in text(browser.get("/user"))
+    profile = text(browser.get("/user"))
+    assert f'data-user-id="{ada}"' in profile and "Signed in as ada@example.com." in profile
 
 
 def test_mint_with_a_lifetime_and_a_redirect(app, admin, ada, post):
@@ -460,12 +532,13 @@ def test_delete_a_user(app, client, admin, ada, post, audited):
 
 def test_admins_cannot_ban_or_delete_themselves(app, client, admin, post):
     page = text(client.get(f"/admin/users/{admin}"))
-    assert "another administrator must ban or delete it" in page and "/ban" not in page
-    for action in ("ban", "delete"):
+    assert "another administrator must change your admin rights, ban or delete it" in page
+    assert "/ban" not in page and "/remove-admin" not in page
+    for action in ("ban", "delete", "remove-admin", "make-admin"):
         refused = post(f"/admin/users/{admin}/{action}")
         assert refused.status_code == 409 and "your own account" in text(refused)
     with app.app_context():
-        assert not db.session.get(User, admin).banned
+        assert not db.session.get(User, admin).banned and db.session.get(User, admin).is_admin
     assert client.get("/admin/users").status_code == 200
 
 
@@ -494,3 +567,17 @@ def test_odd_input_never_gets_a_500(client, admin, ada, post, path, form):
     assert response.status_code in (200, 302, 400, 404, 409, 422), text(response)
     for query in ("q=%25_%25", "q=" + "é" * 400, "page=1e3"):
         assert client.get(f"/admin/users?{query}").status_code == 200
+
+
+def test_buttons_name_what_they_act_on(client, admin, ada, post):
+    add(post, ada, "b@example.com", verification="unverified")
+    page = text(client.get(f"/admin/users/{ada}"))
+    hidden = '<span class="visually-hidden">{}</span>'
+    for name in (
+        f"Mark {hidden.format('b@example.com')} verified",
+        f"Remove {hidden.format('b@example.com')}",
+        f"Make {hidden.format('ada@example.com')} an administrator",
+        f"Ban {hidden.format('ada@example.com')}",
+        f"Delete user {hidden.format('ada@example.com')}",
+    ):
+        assert f"{name}</button>" in page, name

@@ -86,10 +86,11 @@ def test_saved_settings_are_audited_shown_and_can_be_reset(app, client, admin, p
 @pytest.mark.parametrize(
     "form, message",
     [
-        ({"EMAIL_LINK_TTL": "ten"}, "EMAIL_LINK_TTL: 'ten' is not a whole number of seconds"),
-        ({"EMAIL_LINK_TTL": "0"}, "EMAIL_LINK_TTL must be at least 1 second."),
-        ({"SIGN_IN_TOKEN_TTL": "-5"}, "SIGN_IN_TOKEN_TTL:"),
-        ({"REQUIRE_SAME_CLIENT": "maybe"}, "not a boolean"),
+        ({"EMAIL_LINK_TTL": "ten"}, "“ten” is not a whole number of seconds, like 600."),
+        ({"EMAIL_LINK_TTL": "0"}, "A lifetime is at least 1 second."),
+        ({"SIGN_IN_TOKEN_TTL": "-5"}, "“-5” is not a whole number of seconds"),
+        ({"SIGN_IN_TOKEN_TTL": "9" * 12}, "is longer than ten years"),
+        ({"REQUIRE_SAME_CLIENT": "maybe"}, "Choose on, off or the default."),
         ({"ALLOWED_REDIRECT_ORIGINS": "shop.example.com"}, "is not an origin like"),
         ({"ALLOWED_REDIRECT_ORIGINS": "https://a.example/path"}, "is not an origin like"),
         ({"ALLOWED_REDIRECT_ORIGINS": "https://a.example; script-src *"}, "is not an origin"),
@@ -158,7 +159,24 @@ def test_a_repeated_rejection_shows_its_count_and_last_time(client, admin, mid_h
     page = text(client.get("/admin/audit?event=link.rejected"))
     row = re.search(r'<tr data-event="link\.rejected">.*?</tr>', page, re.S)[0]
     assert page.count("<tr data-event=") == 1
-    assert "×57, last" in row and "reason: LinkInvalid" in row
+    assert "×57, last" in row
+    assert "Not a link that was sent: mistyped, cut short or made up." in row
+    assert "LinkInvalid" not in page  # a reason in words, never an exception's name
+
+
+def test_reasons_are_words_and_an_unknown_one_is_made_of_its_name(app, client, admin):
+    with app.app_context():
+        for reason in ("ClientMismatch", "too_many_codes", "SomethingNew", "gone_elsewhere"):
+            record("test.event", user_id="user_reasons", reason=reason)
+        db.session.commit()
+    page = text(client.get("/admin/audit?event=test.event"))
+    reasons = re.findall(r'<span class="detail reason">([^<]*)</span>', page)
+    assert sorted(reasons) == [
+        "Gone elsewhere",
+        "Opened in another browser than the one that asked for the link.",
+        "Something new",
+        "Too many wrong codes were typed.",
+    ]
 
 
 def test_audit_is_filtered_by_user_id_email_and_event(client, admin, ada, post):

@@ -272,7 +272,7 @@ def test_the_waiting_page_shows_the_number_the_approval_asks_for(app, client, ma
 def test_the_right_number_approves_and_the_waiting_tab_finishes(app, client, mailbox, waiting):
     link = mailbox.link(EMAIL)
     done = approve(app.test_client(), link, f" {match_number(app, link)} ")
-    assert done.status_code == 200 and "Return to your original tab" in text(done)
+    assert done.status_code == 200 and "signed in on the other device" in text(done)
     assert client.get(f"{waiting}/continue").location == "/user"
 
 
@@ -366,7 +366,7 @@ def test_admins_can_switch_both_off_here(app, client, auth, mailbox):
     )
     assert saved.status_code == 302
     waiting = auth.start("sign-up", "grace@example.com").location
-    assert mailbox.last("grace@example.com").subject == "Finish signing up"
+    assert mailbox.last("grace@example.com").subject == "Finish signing up for Latchkey"
     page = text(client.get(waiting))
     assert 'id="code-form"' not in page and 'id="match-number"' not in page
 
@@ -418,4 +418,4 @@ def test_an_address_verification_cannot_be_denied(app, client, auth, mailbox):
 def test_no_number_is_shown_when_only_this_browser_may_open_the_link(make_app, mailbox):
     app, client, waiting = signing_in(make_app, REQUIRE_SAME_CLIENT=True)
     assert 'id="match-number"' not in text(client.get(waiting))
-    assert 'href="' + waiting + '">reload' in text(client.get(waiting))
+    assert 'href="' + waiting + '">Reload this page' in text(client.get(waiting))

@@ -141,7 +141,7 @@ def test_a_taken_address_answers_like_an_unknown_one(asker, owner, mailbox):
 def test_the_owner_is_told_and_gets_no_link(asker, owner, mailbox):
     add(asker, owner)
     email = mailbox.last(owner)
-    assert email.subject == "Someone tried to add your address to another account"
+    assert email.subject == "Someone tried to add your address to another Latchkey account"
     assert "m•••y@example.com" in email.text_body and "nothing changed" in email.text_body
     assert not LINK.search(email.text_body) and not LINK.search(email.html_body)
 

@@ -1,5 +1,8 @@
 """/api: the waiting page's JSON, bound to the client that started the attempt (SPEC §4)."""
 
+import json
+import re
+
 import pytest
 
 from app import clock
@@ -109,3 +112,34 @@ def test_requests_from_other_sites_are_refused(client, attempt_id):
     assert client.get(path, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
     response = client.get(path, headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 403 and response.get_json()["errors"][0]["code"] == "forbidden"
+
+
+def page_words(client, attempt_id) -> dict:
+    """The words the waiting page gives its script (#waiting-words)."""
+    page = client.get(f"/sign-up/{attempt_id}").get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="waiting-words">(.*?)</script>', page)
+    return json.loads(block.group(1))
+
+
+def test_the_page_has_words_for_what_its_api_answers(client, attempt_id, mailbox):
+    """The /api answers in English (SPEC §11): the script says each refusal by its code and tries
+    left, in the page's words, which are the pages' own messages."""
+    words = page_words(client, attempt_id)
+    path = f"/api/sign-ups/{attempt_id}/code"
+    [malformed] = api(client, "post", path, json={"code": "12"}).get_json()["errors"]
+    assert words["errors"][malformed["code"]] == "Enter the 6-digit code from the email."
+    other = f"{(int(mailbox.code('grace@example.com')) + 1) % 10**6:06d}"
+    [wrong] = api(client, "post", path, json={"code": other}).get_json()["errors"]
+    told = words["triesLeft"][wrong["meta"]["tries_left"]]
+    assert told == wrong["message"] == "That code isn't right. 4 tries left."
+    assert words["resendIn"] == "You can resend in %(wait)s."  # waiting.js fills in the time
+
+
+def test_without_javascript_the_page_does_not_claim_to_update_itself(client, attempt_id):
+    """Only waiting.js makes the page update by itself, so only it shows the claim; without
+    it the page says to reload."""
+    page = client.get(f"/sign-up/{attempt_id}").get_data(as_text=True)
+    [claim] = re.findall(r"<[^<]*>[^<]*updates by itself", page)
+    assert claim.startswith('<span id="updates-by-itself" hidden>')
+    noscript = re.search(r"<noscript>(.*?)</noscript>", page).group(1)
+    assert f'<a href="/sign-up/{attempt_id}">Reload this page</a>' in noscript

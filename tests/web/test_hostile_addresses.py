@@ -2,10 +2,13 @@
 display names, NUL), Unicode normal forms that are one account, undeliverable and lookalike
 mailbox names, and where the mail really goes."""
 
+import html
 import unicodedata
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 
+from app.auth.address_text import ANY_REASON, REASONS
 from app.models import EmailAddress, OutboxMessage
 from tests.web.conftest import count, post_form, received, v1
 
@@ -32,6 +35,18 @@ INJECTIONS = [
     "x@example.com\u0085Bcc: eve@evil.example",
     '"><script>alert(1)</script>@example.com',
 ]
+
+
+def refused_in_our_words(page: str, typed: str) -> bool:
+    """The page gives one of our reasons for refusing the address, never email-validator's."""
+    page = html.unescape(page)
+    try:
+        validate_email(typed, check_deliverability=False, allow_smtputf8=False)
+        theirs = None
+    except EmailNotValidError as error:
+        theirs = str(error)
+    ours = [str(words) for _, words in REASONS] + [str(ANY_REASON)]
+    return any(words in page for words in ours) and (theirs is None or theirs not in page)
 
 
 def every_entry_point(client, key, user_id, payload):
@@ -61,7 +76,7 @@ def test_header_injection_in_an_address_is_refused_everywhere_and_sends_nothing(
                 code = response.get_json()["errors"][0]["code"]  # NUL is refused as malformed
                 assert code in ("form_param_format_invalid", "malformed_request"), payload
             else:
-                assert "Enter a valid email address." in page, (where, payload)
+                assert refused_in_our_words(page, payload), (where, payload)
                 assert "<script>alert(1)" not in page  # echoed back escaped, never as markup
         query = {"email_address": payload}
         listed = v1(client, secret_key, "GET", "/users", query_string=query)
@@ -108,7 +123,7 @@ def test_undeliverable_and_lookalike_mailbox_names_are_refused(app, client, secr
     for typed in UNDELIVERABLE:
         response = post_form(client, "/sign-up", email_address=typed)
         assert response.status_code == 422, typed
-        assert "Enter a valid email address." in response.get_data(as_text=True)
+        assert refused_in_our_words(response.get_data(as_text=True), typed)
         api = v1(client, secret_key, "POST", "/users", {"email_address": [typed]})
         assert api.status_code == 422, typed
     assert count(app, OutboxMessage) == 0

@@ -1,5 +1,8 @@
 """/verify as pages: GET looks, POST spends; the right page for every outcome."""
 
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -29,6 +32,12 @@ def confirm(client, link):
     return client.post("/verify", data=data)
 
 
+def words(response) -> str:
+    """The page's text as a person reads it: its <main>, without tags."""
+    main = re.search(r"<main.*?</main>", response.get_data(as_text=True), re.S).group()
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main)).split())
+
+
 def assert_page(response, outcome):
     status, text = PAGES[outcome]
     assert response.status_code == status and text in response.get_data(as_text=True)
@@ -51,8 +60,18 @@ def test_another_browser_is_asked_to_approve_and_is_not_signed_in(app, link):
     assert "Requested from" in page and "just now" in page
     done = confirm(phone, link)
     assert done.status_code == 200
-    assert "Signed in. Return to your original tab to continue." in done.get_data(as_text=True)
+    # One voice: what the approval did, on the other device; a sign-up is no sign-in.
+    assert words(done).startswith("Approved Your account is ready on the other device.")
+    assert "sign" not in words(done).lower()
     assert phone.get("/user").status_code == 302
+
+
+def test_an_approved_sign_in_says_the_other_device_is_signed_in(app, auth, user_email, mailbox):
+    auth.start("sign-in", user_email)
+    link = path_of(mailbox.link(user_email))
+    done = words(confirm(app.test_client(), link))
+    assert done.startswith("Approved You're signed in on the other device.")
+    assert "not signed in" not in done and "account is ready" not in done
 
 
 def test_the_waiting_tab_finishes_on_its_own_client(app, client, link):
@@ -77,7 +96,8 @@ def test_an_expired_link_fails_and_offers_a_new_one(client, link):
     clock.travel(601)
     page = client.get(link)
     assert_page(page, "expired")
-    assert "Request a new link" in page.get_data(as_text=True)
+    assert words(page).lower().count("expired") == 1  # the heading says it, once
+    assert "Request a new link" in words(page)
     assert_page(confirm(client, link), "expired")
 
 
