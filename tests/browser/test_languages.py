@@ -47,7 +47,7 @@ def test_sign_in_email_and_profile_speak_the_browser_s_language(
     page.goto("/sign-in")
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.fill("#email_address", EMAIL)
-    page.get_by_role("button", name=_("Continue"), exact=True).click()
+    page.get_by_role("button", name=_("Email me a sign-in link"), exact=True).click()
     expect(page.locator("#waiting")).to_have_attribute("data-state", "waiting")
     expect(page.get_by_role("heading", level=1)).to_have_text(_("Check your email"))
 

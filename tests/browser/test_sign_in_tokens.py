@@ -199,9 +199,7 @@ def test_banned_user(new_device, backend, ada, live_app):
     token = backend.mint(ada)
     assert backend.call(f"/users/{ada}/ban")["banned"] is True
     page = new_device()
-    expect_token_error(
-        page, token["url"], 403, "This account can't sign in", "banned"
-    )
+    expect_token_error(page, token["url"], 403, "This account can't sign in", "banned")
     expect_signed_out(page)
     assert sessions_of(live_app, ada) == []
 

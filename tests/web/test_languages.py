@@ -21,6 +21,11 @@ def speaks(response) -> str:
     return language
 
 
+def saved_language(app):
+    with app.app_context():
+        return db.session.scalar(db.select(User.language))
+
+
 def choose(client, language, next_path="/"):
     return client.post(
         "/language",
@@ -79,16 +84,16 @@ def test_the_switcher_needs_the_csrf_token(client):
 def test_a_signed_in_user_s_choice_follows_them_to_another_browser(app, auth, mailbox):
     auth.sign_up("ada@example.com")
     choose(auth.client, "fr")
-    assert db.session.scalar(db.select(User.language)) == "fr"
+    assert saved_language(app) == "fr"
     other = app.test_client()
     assert speaks(other.get("/", headers={"Accept-Language": "de"})) == "de"
     Auth(other, mailbox).sign_in("ada@example.com")
     assert speaks(other.get("/", headers={"Accept-Language": "de"})) == "fr"
 
 
-def test_a_visitor_s_choice_is_not_saved_on_anyone(client, user_email):
+def test_a_visitor_s_choice_is_not_saved_on_anyone(app, client, user_email):
     choose(client, "fr")
-    assert db.session.scalar(db.select(User.language)) is None
+    assert saved_language(app) is None
 
 
 def test_the_json_apis_answer_errors_in_english_whatever_the_browser_speaks(client):
