@@ -6,6 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app.i18n import LANGUAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -163,7 +165,7 @@ def finish(config: dict) -> None:
     config["MAIL_DELIVERY"] = mail_delivery(config)
     if not config.get("MAIL_DEFAULT_SENDER"):
         config["MAIL_DEFAULT_SENDER"] = (config["APP_NAME"], "no-reply@latchkey.localhost")
-    if config["DEFAULT_LANGUAGE"] not in ("en", "de", "fr", "es"):
+    if config["DEFAULT_LANGUAGE"] not in LANGUAGES:
         raise ValueError("DEFAULT_LANGUAGE must be one of en, de, fr, es")
     # Any page or email is replaced by a file of the same name here (SPEC §11).
     config.setdefault("TEMPLATE_OVERRIDES", str(INSTANCE / "templates"))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.accounts import create_user_with_addresses
 from app.auth.audit import record
@@ -41,10 +41,11 @@ def set_admin(user: User, is_admin: bool, origin: Origin | None, actor_id: str) 
 
 
 def is_last_admin(user: User) -> bool:
-    """Whether the user is the only administrator who can still sign in."""
+    """Whether the user is the only administrator who can still sign in.
+
+    The administrators' rows stay locked to the end of the caller's work (PostgreSQL): two
+    last-but-one administrators deleting themselves at once cannot both see the other."""
     if not user.is_admin:
         return False
-    others = db.session.scalar(
-        select(func.count()).where(User.is_admin, ~User.banned, User.id != user.id)
-    )
-    return others == 0
+    admins = select(User.id).where(User.is_admin, ~User.banned).with_for_update()
+    return list(db.session.scalars(admins)) == [user.id]

@@ -18,7 +18,7 @@ from app.auth.tokens import hash_token, make_token
 from app.auth.user_agents import describe
 from app.auth.users import account_joined_by, owner_of
 from app.extensions import db
-from app.i18n import N_, _l
+from app.i18n import _l
 from app.ids import new_id
 from app.models import Attempt, EmailLink, OutboxMessage
 from app.models.attempts import (
@@ -158,7 +158,7 @@ def resend_link(kind: str, attempt_id: str, origin: Origin, now: datetime) -> At
         attempt.last_sent_at + timedelta(seconds=setting("RESEND_COOLDOWN")) - now
     ).total_seconds()
     if wait > 0 and setting("RATELIMIT_ENABLED"):
-        raise RateLimited(wait, N_("You can request another email in %(wait)s."))
+        raise RateLimited(wait, "resend_cooldown")
     quota = check_address_quota(attempt.normalized, origin, now)
     # Only a still-pending attempt may get a link: a consume that won a moment ago keeps it closed.
     # The cooldown is part of the condition: of two resends racing, one sends.

@@ -26,17 +26,13 @@ from app.auth.origin import Origin
 from app.auth.rate_limits import lock_address
 from app.auth.settings import setting
 from app.extensions import db
-from app.i18n import N_, _l
+from app.i18n import _l
 from app.models import Attempt, EmailLink
 from app.models.attempts import COMPLETE, LINK_PENDING, PENDING, TOO_MANY_CODES
 from app.unit_of_work import commit_even_if_refused
 
 MAX_WRONG_CODES = 5  # per attempt: the fifth wrong code fails it, link included
 ADDRESS_WINDOW = timedelta(days=1)  # WRONG_CODES_PER_ADDRESS counts the codes of this window
-TOO_MANY_FOR_ADDRESS = N_(
-    "Too many wrong codes were entered for this address today, so codes for it are paused. "
-    "Use the link in the email."
-)
 
 
 def redeem_code(attempt: Attempt, text, origin: Origin, now: datetime) -> Completion:
@@ -134,4 +130,4 @@ def _check_address_allowance(normalized: str, now: datetime) -> None:
     ).one()
     if wrong >= setting("WRONG_CODES_PER_ADDRESS"):
         retry_after = (oldest - since) if oldest is not None else ADDRESS_WINDOW
-        raise RateLimited(retry_after.total_seconds(), TOO_MANY_FOR_ADDRESS)
+        raise RateLimited(retry_after.total_seconds(), "codes_paused")

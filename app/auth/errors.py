@@ -36,14 +36,28 @@ class UserBanned(AuthError):
 
 
 class RateLimited(AuthError):
-    """Refused for now; `message` says when to try again with `%(wait)s`: "in 9 minutes"."""
+    """Refused for now, for `reason`; the message says when to try again: "in 9 minutes". The
+    reason is in the JSON answer's meta, so the waiting page's script says the same words."""
 
-    DEFAULT = N_("Too many emails. Try again in %(wait)s.")
+    MESSAGES = {
+        "emails": N_("Too many emails. Try again in %(wait)s."),
+        "resend_cooldown": N_("You can request another email in %(wait)s."),
+        "address": N_("Too many emails were sent to this address. Try again in %(wait)s."),
+        "address_in_all": N_(
+            "Too many emails were sent to this address. Try again in %(wait)s, "
+            "or from a browser you have signed in with before."
+        ),
+        "codes_paused": N_(
+            "Too many wrong codes were entered for this address today, so codes for it are "
+            "paused. Use the link in the email."
+        ),
+    }
 
-    def __init__(self, retry_after: float, message: str = DEFAULT):
+    def __init__(self, retry_after: float, reason: str = "emails"):
         seconds = max(1, math.ceil(retry_after))
-        super().__init__(_l(message, wait=lazy(duration, seconds)))
+        super().__init__(_l(self.MESSAGES[reason], wait=lazy(duration, seconds)))
         self.retry_after = seconds
+        self.meta = {"reason": reason}
 
 
 class NotFound(AuthError):
@@ -159,6 +173,7 @@ class CodeReplaced(AuthError):
 class NoCode(AuthError):
     message = _l("The email for this request has no code: use its link.")
     param = "code"
+    meta = {"reason": "no_code"}
 
 
 class CodeExpired(AuthError):

@@ -10,6 +10,9 @@ from app.i18n import _l
 from app.models import User
 
 MAX_NAME = 255  # the columns' width, as /v1 allows
+# Embeddings, overrides and isolates: they turn the text after them around ("Ada\u202egnp.exe"
+# shows as "Adaexe.png"), so a name could pass for another on an admin's page.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class LastAdmin(OwnAccount):
@@ -30,7 +33,7 @@ def _checked_name(text: str | None, field: str) -> str | None:
         raise FormParamInvalid(
             _l("A name can be at most %(max)d characters long.", max=MAX_NAME), param=field
         )
-    if any(unicodedata.category(character) == "Cc" for character in name):
+    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in name):
         raise FormParamInvalid(_l("That name has characters that cannot be used."), param=field)
     return name or None
 

@@ -19,16 +19,10 @@ from app.auth.networks import requester_network
 from app.auth.origin import Origin
 from app.auth.settings import setting
 from app.extensions import db
-from app.i18n import N_
 from app.models import AddressQuota, EmailAddress, OutboxMessage, Session
 from app.models.sessions import REVOKED
 
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-TOO_MANY = N_("Too many emails were sent to this address. Try again in %(wait)s.")
-TOO_MANY_IN_ALL = N_(
-    "Too many emails were sent to this address. Try again in %(wait)s, "
-    "or from a browser you have signed in with before."
-)
 
 
 class EmailQuota(NamedTuple):
@@ -106,9 +100,9 @@ def check_address_quota(normalized: str, origin: Origin, now: datetime) -> Email
     own = (mailbox, OutboxMessage.requester == requester)
     wait = _wait_if_full(own, setting("EMAILS_PER_ADDRESS"), window, now)
     if wait is not None:
-        raise RateLimited(wait, TOO_MANY)
+        raise RateLimited(wait, "address")
     if not trusted:
         wait = _wait_if_full((mailbox,), setting("EMAILS_PER_ADDRESS_TOTAL"), window, now)
         if wait is not None:
-            raise RateLimited(wait, TOO_MANY_IN_ALL)
+            raise RateLimited(wait, "address_in_all")
     return EmailQuota(address, requester)

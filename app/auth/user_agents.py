@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from ua_parser import parse
 
-from app.i18n import _l
+from app.i18n import Text, _l
 
 # Only names from these lists are ever shown. The User-Agent is free text its sender chooses, and
 # ua-parser passes much of it through as a "family" (the whole of "Latchkey Security Check - safe
@@ -53,9 +53,9 @@ SYSTEMS = frozenset(
 
 
 @lru_cache(maxsize=1024)
-def describe(user_agent: str | None) -> str:
-    """ "Chrome 156 on Linux", in names from the lists above only; else "an unknown browser".
-    In the reader's language (lazy): the words around the names are ours."""
+def describe(user_agent: str | None) -> str | Text:
+    """ "Chrome 156 on Linux", in names from the lists above only; else "Unknown browser". A
+    label that stands alone (a table cell, after "Browser:"), in the reader's language (lazy)."""
     result = parse(user_agent or "")
     agent, system = result.user_agent, result.os
     browser = agent.family if agent and agent.family in BROWSERS else None
@@ -67,4 +67,4 @@ def describe(user_agent: str | None) -> str:
         return _l(
             "%(browser)s on %(system)s", browser=browser or _l("Unknown browser"), system=system
         )
-    return browser or _l("an unknown browser")
+    return browser or _l("Unknown browser")

@@ -227,7 +227,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        code, message = HTTP_ERRORS.get(error.code, ("malformed_request", error.description))
+        # Werkzeug's description of a status not in the table is English: a page says ours.
+        code, message = HTTP_ERRORS.get(error.code, HTTP_ERRORS[400])
         allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is
         return error_response(error.code, code, message, headers=allow)
 

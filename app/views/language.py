@@ -3,6 +3,8 @@
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from app.auth.errors import RedirectNotAllowed
+from app.auth.redirects import check_redirect_url
 from app.auth.users import save_language
 from app.i18n import LANGUAGE_COOKIE, LANGUAGES
 
@@ -11,10 +13,12 @@ COOKIE_AGE = 365 * 86400
 
 
 def _back_to(path: str | None) -> str:
-    # Only a path on this site: "//evil.example" or "/\\evil.example" would leave it.
-    if path and path.startswith("/") and not path.startswith(("//", "/\\")):
-        return path
-    return url_for("pages.home")
+    # Only a path on this site, by the rule every redirect follows (no "//evil", "/\\evil",
+    # nor a tab or line break that a browser would drop from "/\t/evil").
+    try:
+        return check_redirect_url(path, []) or url_for("pages.home")
+    except RedirectNotAllowed:
+        return url_for("pages.home")
 
 
 @bp.post("/language")

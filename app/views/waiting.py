@@ -18,6 +18,7 @@ from app.auth.errors import (
     CodeIncorrect,
     CodeMalformed,
     CodeReplaced,
+    NoCode,
     NotFound,
     RateLimited,
 )
@@ -51,9 +52,14 @@ def script_words() -> dict:
             "We could not reach the server. Check your connection and try again."
         ),
         "failed": gettext("Something went wrong. Reload this page and try again."),
-        # 429s: each form has its own limits, all answered with Retry-After.
-        "tooManyEmails": gettext(RateLimited.DEFAULT),
+        # 429s, all answered with Retry-After: the domain's limits say which (meta.reason);
+        # the per-IP limits do not, and are said per form.
+        "tooManyEmails": gettext(RateLimited.MESSAGES["emails"]),
         "tooManyCodes": gettext("Too many codes were entered. Try again in %(wait)s."),
+        "reasons": {
+            **{reason: gettext(text) for reason, text in RateLimited.MESSAGES.items()},
+            "no_code": str(NoCode.message),
+        },
         # A wrong code says how many tries are left (its meta.tries_left): the words per count.
         "triesLeft": [str(CodeIncorrect(left).message) for left in range(MAX_WRONG_CODES)],
         "errors": {

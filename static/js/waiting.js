@@ -134,10 +134,12 @@
   // A refusal in the page's words: the /api answers in English (SPEC §11), so by its code.
   function refusal({ response, data }, tooMany) {
     if (!data.errors) return words.failed;
-    if (response.status === 429) {
-      return within(tooMany, Number(response.headers.get("Retry-After")) || 60);
-    }
     const [error] = data.errors;
+    const reason = words.reasons[error.meta.reason];  // the domain's refusals say which
+    if (response.status === 429) {
+      return within(reason || tooMany, Number(response.headers.get("Retry-After")) || 60);
+    }
+    if (reason) return reason;
     if ("tries_left" in error.meta) return words.triesLeft[error.meta.tries_left];
     return words.errors[error.code] || words.failed;
   }

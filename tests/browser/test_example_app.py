@@ -155,7 +155,7 @@ def test_sign_out_no_id_token_vouches_for_asks_first(new_device, example, accoun
     example_app = example()
     page = new_device()
     page.goto(f"/accept-token?token={mint_token(live_app, account)[1]}")
-    expect(page.locator("#signed-in-as")).to_contain_text(account)
+    expect(page.locator("#signed-in-as")).to_have_attribute("data-user-id", account)
 
     back = f"{example_app.url}/"
     page.goto(

@@ -177,7 +177,7 @@ def test_no_token(new_device):
     page = new_device()
     response = page.goto("/accept-token")
     assert response.status == 400
-    expect(page.locator("p.status")).to_have_text("No token provided.")
+    expect(page.locator("p.status")).to_have_attribute("data-reason", "invalid")
     expect(page.locator("form[data-autosubmit]")).to_have_count(0)
 
 

@@ -88,14 +88,14 @@ def test_ids_have_the_prefix_27_base62_characters_and_sort_by_time():
 def test_user_agents_are_described_for_people():
     assert describe(CHROME) == "Chrome 156 on Linux"
     assert describe(IPHONE).endswith("on iOS")
-    assert describe("") == "an unknown browser"
+    assert describe("") == "Unknown browser"
 
 
 def test_user_agents_are_named_only_from_known_browsers_and_systems():
     # Free text ua-parser passes through as a browser name: the reviewer's whole User-Agent,
     # and a made-up product token.
-    assert describe("Latchkey Security Check - safe to approve bot") == "an unknown browser"
-    assert describe("Mozilla/5.0 (compatible; SafeToApproveBot/1.0)") == "an unknown browser"
+    assert describe("Latchkey Security Check - safe to approve bot") == "Unknown browser"
+    assert describe("Mozilla/5.0 (compatible; SafeToApproveBot/1.0)") == "Unknown browser"
     windows = "Mozilla/5.0 (Windows NT 10.0) Approve - Security Team/99"
     assert describe(windows) == "Unknown browser on Windows"
     # A version is ASCII digits only (ua-parser's \d also takes other scripts' digits).

@@ -135,6 +135,19 @@ def test_the_page_has_words_for_what_its_api_answers(client, attempt_id, mailbox
     assert words["resendIn"] == "You can resend in %(wait)s."  # waiting.js fills in the time
 
 
+def test_a_refused_resend_is_said_by_its_reason_in_the_page_s_words(client, attempt_id):
+    """A 429 says which limit refused it (meta.reason): the page has words for each, so an
+    early resend is "You can request another email in …", not a generic "too many"."""
+    client.set_cookie("lang", "de")
+    words = page_words(client, attempt_id)
+    answer = api(client, "post", f"/api/sign-ups/{attempt_id}/resend")
+    assert answer.status_code == 429
+    [error] = answer.get_json()["errors"]
+    assert error["message"].startswith("You can request another email in")  # English (§11)
+    told = words["reasons"][error["meta"]["reason"]]
+    assert told == "Sie können in %(wait)s eine weitere E-Mail anfordern."
+
+
 def test_without_javascript_the_page_does_not_claim_to_update_itself(client, attempt_id):
     """Only waiting.js makes the page update by itself, so only it shows the claim; without
     it the page says to reload."""

@@ -69,10 +69,34 @@ def test_an_unknown_language_changes_nothing(client):
 
 
 @pytest.mark.parametrize(
-    "next_path", ["//evil.example/", "/\\evil.example", "https://evil.example/", "", "javascript:x"]
+    "next_path",
+    [
+        "//evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "https://evil.example/",
+        "",
+        "javascript:x",
+    ],
 )
 def test_the_switcher_never_leaves_the_site(client, next_path):
     assert choose(client, "de", next_path).location == "/"
+
+
+def test_a_page_s_own_odd_path_cannot_become_a_way_off_the_site(client):
+    # A path with a tab sent back as it came ("/\t/evil.example") would leave for evil.example.
+    page = client.get("/user/%09/evil.example").get_data(as_text=True)
+    assert "/user/%09/evil.example" not in page  # a 404: nothing to go back to
+    page = client.get("/sign-in?x=%09/evil").get_data(as_text=True)
+    assert 'name="next" value="/sign-in?x=%09/evil"' in page
+    assert choose(client, "de", "/%09/evil.example").location == "/%09/evil.example"
+
+
+def test_an_answer_to_a_post_switches_back_to_the_home_page(client):
+    page = client.post("/sign-out").get_data(as_text=True)  # no CSRF token: the error page
+    assert 'name="language"' in page and 'name="next"' not in page
+    assert choose(client, "de").location == "/"
 
 
 def test_the_switcher_needs_the_csrf_token(client):

@@ -86,6 +86,11 @@ def test_a_name_change_is_audited_as_the_users_own(app, signed_in):
         ({"first_name": "A" * 256}, "first_name", "A name can be at most 255 characters long."),
         ({"last_name": "L" * 5000}, "last_name", "A name can be at most 255 characters long."),
         ({"first_name": "Ada\x00"}, "first_name", "That name has characters that cannot be used."),
+        (
+            {"first_name": "Ada\u202egnp.exe"},
+            "first_name",
+            "That name has characters that cannot be used.",
+        ),
     ],
 )
 def test_a_bad_name_is_refused_in_the_form_and_nothing_is_saved(

@@ -60,7 +60,7 @@ def test_the_email_arrives_over_smtp_and_its_link_works(smtp_app, start_smtp, ma
     assert message["From"] == "Latchkey <auth@latchkey.test>"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "expires in 10 minutes" in text and "Requested from" in text
+    assert "expires in 10 minutes" in text and "Requested at" in text
     link = LINK.search(text).group(0)
     assert link in html.replace("&amp;", "&")
     # Once sent, the outbox keeps no live link.
