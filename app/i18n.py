@@ -87,13 +87,14 @@ def select_timezone() -> str | None:
 
 def when(moment: datetime) -> str:
     """A date and time in the reader's words and time zone, the zone named: "Dec 8, 2026,
-    2:03 PM (Europe/Berlin)". Times are stored naive in UTC."""
+    2:03 PM Europe/Berlin" (no brackets: sentences put it in theirs). Times are stored naive in
+    UTC."""
     zone, locale = get_timezone(), get_locale()
     local = moment.replace(tzinfo=dates.UTC).astimezone(zone)
     day = dates.format_date(local, "medium", locale=locale)
     time = dates.format_time(local, "short", tzinfo=zone, locale=locale)
     pattern = dates.get_datetime_format("medium", locale=locale)
-    return pattern.replace("{1}", day).replace("{0}", time) + f" ({zone.zone})"
+    return pattern.replace("{1}", day).replace("{0}", time) + f" {zone.zone}"
 
 
 # Whole units a duration may be said in, largest first.

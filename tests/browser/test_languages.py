@@ -56,7 +56,8 @@ def test_sign_in_email_and_profile_speak_the_browser_s_language(
     subject = _("%(code)s is your %(site)s sign-in code") % {"code": code, "site": "Latchkey"}
     assert email.subject == subject
     assert f'<html lang="{language}">' in email.html_body
-    assert f"({zone})" in email.text_body  # when it was asked, in the asker's time zone
+    # When it was asked and when it expires: in the asker's time zone, never UTC.
+    assert f" {zone}." in email.text_body and " UTC" not in email.text_body
 
     page.goto(mailbox.link(EMAIL))
     expect(page).to_have_url(re.compile(r"/user$"))

@@ -49,15 +49,15 @@ def test_durations_and_ago_in_the_reader_s_language(reader):
 
 def test_a_date_is_written_in_the_reader_s_time_zone_and_names_it(reader):
     with reader("en", "Europe/Berlin"):
-        assert when(NOON) == "Dec 8, 2026, 1:00\N{NARROW NO-BREAK SPACE}PM (Europe/Berlin)"
+        assert when(NOON) == "Dec 8, 2026, 1:00\N{NARROW NO-BREAK SPACE}PM Europe/Berlin"
     with reader("de", "America/New_York"):
-        assert when(NOON) == "08.12.2026, 07:00 (America/New_York)"
+        assert when(NOON) == "08.12.2026, 07:00 America/New_York"
 
 
 @pytest.mark.parametrize("zone", [None, "Mars/Olympus", "../../etc/passwd", "x" * 500])
 def test_without_a_known_time_zone_a_date_is_in_utc_and_says_so(reader, zone):
     with reader("en", zone):
-        assert when(NOON) == "Dec 8, 2026, 12:00\N{NARROW NO-BREAK SPACE}PM (UTC)"
+        assert when(NOON) == "Dec 8, 2026, 12:00\N{NARROW NO-BREAK SPACE}PM UTC"
 
 
 def test_a_message_speaks_its_reader_s_language_and_english_on_demand(reader):
