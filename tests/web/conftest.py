@@ -233,18 +233,31 @@ def received(inbox, count_: int):
 
 
 @pytest.fixture
-def smtp(make_app):
-    """An app that sends over SMTP to an in-process server; yields (app, inbox)."""
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app = make_app(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=port,
-        MAIL_DELIVERY=None,
-        MAIL_SUPPRESS_SEND=False,
-        RATELIMIT_ENABLED=False,
-    )
-    yield app, inbox
-    controller.stop()
+def make_smtp_app(make_app):
+    """Build an app with `config` that sends over SMTP to an in-process server: (app, inbox)."""
+    controllers = []
+
+    def build(**config):
+        port = free_port()
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        app = make_app(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_DELIVERY=None,
+            MAIL_SUPPRESS_SEND=False,
+            **config,
+        )
+        return app, inbox
+
+    yield build
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(make_smtp_app):
+    """An app that sends over SMTP to an in-process server: (app, inbox)."""
+    return make_smtp_app(RATELIMIT_ENABLED=False)

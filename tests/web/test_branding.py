@@ -6,11 +6,10 @@ import re
 from html import unescape
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app import mail
-from tests.conftest import Mailbox, csrf_token, free_port
-from tests.web.conftest import Inbox, received
+from tests.conftest import Mailbox, csrf_token
+from tests.web.conftest import received
 
 ACME = {"APP_NAME": "Acme", "SUPPORT_EMAIL": "help@acme.example"}
 
@@ -66,24 +65,10 @@ def test_the_sites_name_is_on_the_pages_and_in_the_emails(make_app):
     assert "<dd>Acme &lt;no-reply@latchkey.localhost&gt;</dd>" in page
 
 
-def test_the_email_comes_from_the_sites_name_over_smtp(make_app):
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app = make_app(
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=port,
-            MAIL_DELIVERY=None,
-            MAIL_SUPPRESS_SEND=False,
-            MAIL_SEND_INLINE=True,
-            **ACME,
-        )
-        sign_up(app.test_client())
-        [(_, message)] = received(inbox, 1)
-    finally:
-        controller.stop()
+def test_the_email_comes_from_the_sites_name_over_smtp(make_smtp_app):
+    app, inbox = make_smtp_app(MAIL_SEND_INLINE=True, **ACME)
+    sign_up(app.test_client())
+    [(_, message)] = received(inbox, 1)
     assert message["From"] == "Acme <no-reply@latchkey.localhost>"
     assert re.fullmatch(r"\d{6} is your Acme sign-up code", message["Subject"])
     text = message.get_body(("plain",)).get_content()
