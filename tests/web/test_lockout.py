@@ -58,7 +58,7 @@ def test_an_attacker_spending_the_quota_does_not_lock_the_owner_out(app, ada, ma
     assert "Too many emails were sent to this address" in refused.get_data(as_text=True)
     # The owner, from anywhere else, in a browser never used before, still gets her link.
     assert ask(browser(app, VICTIM), address).status_code == 302
-    assert f"(IP {VICTIM})" in mailbox.last(address).text_body
+    assert f"IP address {VICTIM}." in mailbox.last(address).text_body
     assert emails_to(app, address) == 6
 
 
