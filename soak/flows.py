@@ -13,6 +13,7 @@ from soak.mailserver import Inbox
 
 _ATTEMPT = re.compile(r"^/sign-in/(sia_[A-Za-z0-9]+)$")
 _VERSION = re.compile(r'data-version="([^"]+)"')
+_NUMBER = re.compile(r'id="match-number">\s*([0-9]+)\s*<')  # SPEC §10: shown by the waiting tab
 _AGENTS = [  # a desktop and a phone, so the approval pages have something to describe
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Version/17.5 Mobile Safari/604.1",
@@ -32,6 +33,7 @@ class SignIn:
     cross_device: bool = False
     attempt_id: str | None = None
     version: str | None = None
+    match_number: str | None = None  # what the waiting page shows, typed on the other device
     consumed_at: float | None = None  # when the link's POST /verify was sent
     seen_complete_at: float | None = None  # when the waiting tab's status said complete
     signed_in: bool = False
@@ -54,6 +56,8 @@ def start_sign_in(sign_in: SignIn, tab: Tab) -> None:
     sign_in.attempt_id = found.group(1)
     page = tab.get(answer.location)
     sign_in.version = _VERSION.search(page.text).group(1)
+    number = _NUMBER.search(page.text)
+    sign_in.match_number = number.group(1) if number else None
 
 
 def wait_in_tab(sign_in: SignIn, tab: Tab, stop: Callable[[], bool]) -> dict | None:
@@ -109,7 +113,10 @@ def open_link(sign_in: SignIn, token: str) -> None:
     page = tab.get(f"/verify?token={token}")
     expect = (200,) if sign_in.cross_device else (302,)
     sign_in.consumed_at = time.monotonic()  # the click (or the autosubmit) sends the POST
-    answer = tab.post("/verify", {"csrf_token": page.csrf_token(), "token": token}, expect=expect)
+    form = {"csrf_token": page.csrf_token(), "token": token}
+    if sign_in.cross_device and sign_in.match_number:
+        form["number"] = sign_in.match_number  # the person types the waiting tab's number
+    answer = tab.post("/verify", form, expect=expect)
     if not sign_in.cross_device and answer.location != "/user":
         raise Unexpected(f"POST /verify went to {answer.location}")
     sign_in.link_used.set()
