@@ -129,8 +129,12 @@ def said(body: str) -> str:
     if body.startswith("{"):
         [error] = json.loads(body)["errors"]
         return f"{error['code']}: {error['message']}"
-    found = re.search(r'class="(?:field-error|status|flash[^"]*)"[^>]*>\s*([^<]+)', body)
-    return unescape(found.group(1)).strip() if found else body[:300]
+    # The refusal first: a waiting page that refuses a code also shows its own status line.
+    for kind in ("field-error", 'flash[^"]*', "status"):
+        found = re.search(rf'class="(?:{kind})"[^>]*>\s*([^<]+)', body)
+        if found:
+            return unescape(found.group(1)).strip()
+    return body[:300]
 
 
 def wrong_codes(right: str, count: int) -> list[str]:

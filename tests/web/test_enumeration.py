@@ -47,6 +47,8 @@ def same_shape(text_: str) -> str:
     text_ = re.sub(r'(id="match-number">)\d\d<', r"\1<number><", text_)  # random, not a tell
     text_ = re.sub(r'"match_number": ?"\d\d"', '"match_number":"<number>"', text_)
     text_ = re.sub(r'(csrf[-_]token"? (?:content|value)=")[^"]+', r"\1<csrf>", text_)
+    # Times, and the time a link has left: a page rendered a second later says "9 minutes".
+    text_ = re.sub(r"\b\d+ (second|minute)s?\b", "<duration>", text_)
     return re.sub(r"\d{10,}|\d\d:\d\d(:\d\d)?", "<time>", text_)
 
 
